@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * Machine-readable error codes. Clients branch on these, never on messages, so a code once published
+ * keeps its meaning; new failure modes get new codes.
+ */
+export const ErrorCodeSchema = z
+  .enum([
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'UNAUTHENTICATED',
+    'FORBIDDEN',
+    'NOT_FOUND',
+    'METHOD_NOT_ALLOWED',
+    'CONFLICT',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'RATE_LIMITED',
+    'SERVICE_UNAVAILABLE',
+    'INTERNAL_ERROR',
+  ])
+  .meta({ id: 'ErrorCode', description: 'Machine-readable error code; stable across releases.' });
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+/** The HTTP status each code is answered with. */
+export const errorStatus = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+} as const satisfies Record<ErrorCode, number>;

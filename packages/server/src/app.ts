@@ -1,0 +1,144 @@
+import { API_PREFIX, contract, type Contract } from '@taskvault/contract';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import cors from 'cors';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config/env.ts';
+import { SystemService } from './modules/system/system.service.ts';
+import { createSystemHandlers } from './modules/system/system.handlers.ts';
+import type { Orm } from './platform/db/orm.ts';
+import type { Logger } from './platform/logger.ts';
+import { noAccountsAuthenticator, type Authenticator, type RequestContext } from './transport/context.ts';
+import { docsRouter } from './transport/docs.ts';
+import type { RouterHandlers } from './transport/handlers.ts';
+import { errorEnvelopeHandler, unmatchedRoute } from './transport/http-errors.ts';
+import { contractToOpenApi } from './transport/openapi.ts';
+import { requireContentType, restRouter } from './transport/rest.ts';
+import { RouteTable } from './transport/route-table.ts';
+import { buildTrpcRouter } from './transport/trpc.ts';
+
+export type AppDeps = {
+  config: Config;
+  orm: Orm;
+  logger: Logger;
+  authenticate?: Authenticator;
+  /** When the process started, for uptime. */
+  startedAt?: number;
+};
+
+export type App = {
+  express: Express;
+  handlers: RouterHandlers<Contract>;
+  trpcRouter: ReturnType<typeof buildTrpcRouter>;
+};
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the whole HTTP application from its dependencies. Listens nowhere and keeps no global state. */
+export function createApp(deps: AppDeps): App {
+  const { config, orm, logger } = deps;
+  const authenticate = deps.authenticate ?? noAccountsAuthenticator;
+  const system = new SystemService({ orm, version: config.version, startedAt: deps.startedAt ?? Date.now() });
+  const handlers: RouterHandlers<Contract> = {
+    system: createSystemHandlers({ system }),
+  };
+  const routes = new RouteTable(contract);
+  const openApi = contractToOpenApi(contract, {
+    title: 'Taskvault API',
+    version: config.version,
+    description:
+      'Tasks and files with accounts and roles. Every answer is an envelope: `{ success, message, data }` or `{ success: false, message, code, errors? }`.',
+    serverUrl: config.publicUrl,
+  });
+  const trpcRouter = buildTrpcRouter({ handlers, authenticate });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      autoLogging: { ignore: (req) => req.url === `${API_PREFIX}/health` },
+    }),
+  );
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: config.corsOrigins,
+      credentials: true,
+      exposedHeaders: ['X-Request-Id', 'ETag', 'Retry-After'],
+    }),
+  );
+
+  const context: RequestHandler = (req, _res, next) => {
+    const ctx: RequestContext = {
+      requestId: req.id as string,
+      log: req.log,
+      em: orm.em.fork(),
+      principal: null,
+      ip: req.ip ?? '',
+    };
+    req.ctx = ctx;
+    next();
+  };
+
+  app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
+    res.json(openApi);
+  });
+  app.use(
+    API_PREFIX,
+    context,
+    requireContentType(routes),
+    express.json({ limit: config.jsonBodyLimit, type: ['application/json', 'application/*+json'] }),
+  );
+  app.use(restRouter({ contract, handlers, authenticate }));
+  app.use(API_PREFIX, unmatchedRoute(routes));
+
+  app.use(
+    '/trpc',
+    context,
+    createExpressMiddleware({
+      router: trpcRouter,
+      createContext: ({ req }) => ({
+        ctx: req.ctx,
+        authorization: req.headers.authorization,
+        headers: req.headers,
+      }),
+      maxBodySize: 1024 * 1024,
+      onError: ({ error, req }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          req.log.error({ err: error.cause ?? error }, 'unhandled tRPC error');
+      },
+    }),
+  );
+
+  app.use('/docs', docsRouter(`${API_PREFIX}/openapi.json`));
+
+  if (config.web.serve && existsSync(path.join(config.web.distDir, 'index.html'))) {
+    app.use(express.static(config.web.distDir, { index: false, maxAge: '1h' }));
+    // Client-side routes: any other GET that wants HTML gets the app, which routes in the browser.
+    app.get('/{*path}', (req, res, next) => {
+      if (!req.accepts('html')) return next();
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(path.join(config.web.distDir, 'index.html'));
+    });
+  }
+
+  app.use(unmatchedRoute(routes));
+  app.use(errorEnvelopeHandler);
+  return { express: app, handlers, trpcRouter };
+}

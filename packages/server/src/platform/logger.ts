@@ -1,0 +1,29 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * JSON logs on stdout, one line per event. Credentials never reach a log line: the paths below are
+ * censored wherever they appear.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.newPassword',
+          '*.currentPassword',
+          '*.refresh',
+          '*.token',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

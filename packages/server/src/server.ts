@@ -1,0 +1,58 @@
+import type { Server } from 'node:http';
+import { createApp, type AppDeps } from './app.ts';
+import type { Config } from './config/env.ts';
+import { AuditEvent } from './modules/audit/audit-event.entity.ts';
+import { createOrm, migrate, type Orm } from './platform/db/orm.ts';
+import type { Logger } from './platform/logger.ts';
+
+export type RunningServer = { server: Server; orm: Orm; url: string; stop: () => Promise<void> };
+
+/**
+ * config -> database -> migrations -> listen. `stop()` stops accepting connections, lets in-flight
+ * requests finish (up to the shutdown timeout), then closes the database.
+ */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  extra: Partial<AppDeps> = {},
+): Promise<RunningServer> {
+  const startedAt = Date.now();
+  const orm = await createOrm({ database: config.database, poolMax: config.dbPoolMax, logger });
+  try {
+    const applied = await migrate(orm);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    const { express } = createApp({ config, orm, logger, startedAt, ...extra });
+    const server = express.listen(config.port, config.host);
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    await record(orm, 'server.started', { version: config.version, engine: config.database.engine });
+    logger.info({ url, engine: config.database.engine, version: config.version }, 'Taskvault is listening');
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+        await closed;
+        clearTimeout(timer);
+        await record(orm, 'server.stopped', {}).catch(() => undefined);
+        await orm.close();
+      })());
+    return { server, orm, url, stop };
+  } catch (e) {
+    await orm.close();
+    throw e;
+  }
+}
+
+async function record(orm: Orm, type: string, details: Record<string, unknown>) {
+  const em = orm.em.fork();
+  em.create(AuditEvent, { type, details });
+  await em.flush();
+}

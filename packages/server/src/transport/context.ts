@@ -1,0 +1,62 @@
+import type { Access } from '@taskvault/contract';
+import type { Logger } from '../platform/logger.ts';
+import type { EntityManager } from '../platform/db/orm.ts';
+import { AppError } from './errors.ts';
+
+/** Who is calling, as established from a verified access token. */
+export type Principal = {
+  id: string;
+  email: string;
+  username: string;
+  role: 'user' | 'admin';
+};
+
+/** Everything a handler may know about the request it serves; built once per request, by either transport. */
+export type RequestContext = {
+  requestId: string;
+  log: Logger;
+  /** A fork of the ORM's EntityManager: one unit of work per request. */
+  em: EntityManager;
+  /** Resolved only for routes whose access is not public. */
+  principal: Principal | null;
+  ip: string;
+};
+
+/**
+ * Turns an Authorization header into a principal: null when there is none, AppError UNAUTHENTICATED
+ * when it is present but not valid.
+ */
+export type Authenticator = (authorization: string | undefined) => Promise<Principal | null>;
+
+/** Until accounts exist no token can be valid; a token that cannot be verified is refused, never ignored. */
+export const noAccountsAuthenticator: Authenticator = async (authorization) => {
+  if (!authorization) return null;
+  throw new AppError('UNAUTHENTICATED', 'Invalid or expired access token');
+};
+
+/** The one place access levels are enforced, for REST and tRPC alike. */
+export async function resolvePrincipal(
+  access: Access,
+  authorization: string | undefined,
+  authenticate: Authenticator,
+): Promise<Principal | null> {
+  if (access === 'public') return null;
+  const principal = await authenticate(authorization);
+  if (!principal)
+    throw new AppError('UNAUTHENTICATED', 'Authentication required', {
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
+  if (access === 'admin' && principal.role !== 'admin')
+    throw new AppError('FORBIDDEN', 'Administrator access required');
+  return principal;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- express' own extension point
+  namespace Express {
+    interface Request {
+      /** Set for every API request before any route runs. */
+      ctx: RequestContext;
+    }
+  }
+}

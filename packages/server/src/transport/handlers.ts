@@ -1,0 +1,56 @@
+import {
+  isAppRoute,
+  type AppRoute,
+  type AppRouter,
+  type ServerInferRequest,
+  type ServerInferResponses,
+} from '@ts-rest/core';
+import type { RouteMetadata } from '@taskvault/contract';
+import type { RequestContext } from './context.ts';
+
+/**
+ * One function per contract route. REST, tRPC and tests all call this same function: it receives the
+ * validated input and the request context and answers with a status and a body the contract declares.
+ */
+export type RouteHandler<R extends AppRoute> = (
+  input: ServerInferRequest<R>,
+  ctx: RequestContext,
+) => Promise<ServerInferResponses<R>>;
+
+export type RouterHandlers<C extends AppRouter> = {
+  [K in keyof C]: C[K] extends AppRoute
+    ? RouteHandler<C[K]>
+    : C[K] extends AppRouter
+      ? RouterHandlers<C[K]>
+      : never;
+};
+
+/** Any route's handler, for the transports that dispatch generically. */
+export type AnyRouteHandler = (
+  input: unknown,
+  ctx: RequestContext,
+) => Promise<{ status: number; body: unknown }>;
+
+export type RouteEntry = { path: string[]; route: AppRoute; handler: AnyRouteHandler };
+
+/** Visits every route of the contract with its handler, depth first, with its key path (`['system', 'health']`). */
+export function* routeEntries(
+  contract: AppRouter,
+  handlers: unknown,
+  path: string[] = [],
+): Generator<RouteEntry> {
+  for (const [key, node] of Object.entries(contract)) {
+    const h = (handlers as Record<string, unknown>)[key];
+    if (isAppRoute(node)) {
+      if (typeof h !== 'function') throw new Error(`No handler for route ${[...path, key].join('.')}`);
+      yield { path: [...path, key], route: node, handler: h as AnyRouteHandler };
+    } else {
+      yield* routeEntries(node, h ?? {}, [...path, key]);
+    }
+  }
+}
+
+export const routeMetadata = (route: AppRoute): RouteMetadata => route.metadata as RouteMetadata;
+
+/** Builds the `{ success: true, message, data }` body. */
+export const ok = <T>(message: string, data: T) => ({ success: true as const, message, data });

@@ -1,0 +1,64 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, appErrorEnvelope, envelope } from './errors.ts';
+import type { RouteTable } from './route-table.ts';
+
+/** Under the API prefix, anything no route took: 405 with Allow for a known path, 404 otherwise. */
+export const unmatchedRoute =
+  (routes: RouteTable): RequestHandler =>
+  (req, _res, next) => {
+    const allowed = routes.allowed(req.originalUrl.split('?')[0] ?? '');
+    if (allowed.length > 0) {
+      next(
+        new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allowed.join(', ')}`, {
+          headers: { Allow: allowed.join(', ') },
+        }),
+      );
+      return;
+    }
+    next(new AppError('NOT_FOUND', `No endpoint at ${req.method} ${req.path}`));
+  };
+
+/** body-parser's error types, mapped to what the caller did wrong. */
+const bodyParserErrors: Record<string, AppError> = {
+  'entity.parse.failed': new AppError('MALFORMED_JSON', 'The request body is not valid JSON'),
+  'entity.too.large': new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large'),
+  'encoding.unsupported': new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding'),
+  'charset.unsupported': new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported charset'),
+  'request.aborted': new AppError('MALFORMED_JSON', 'The request body was not received in full'),
+  'request.size.invalid': new AppError(
+    'MALFORMED_JSON',
+    'The request body does not match its Content-Length',
+  ),
+};
+
+const asAppError = (err: unknown): AppError | undefined => {
+  if (err instanceof AppError) return err;
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? bodyParserErrors[type] : undefined;
+};
+
+/**
+ * The last stop for every failure: the error envelope with the right status. Unexpected errors are logged
+ * in full and answered with a bare 500, never a message or a stack from inside.
+ */
+export const errorEnvelopeHandler: ErrorRequestHandler = (err: unknown, req, res, next) => {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  const known = asAppError(err);
+  if (known) {
+    for (const [k, v] of Object.entries(known.headers)) res.setHeader(k, v);
+    res.status(known.status).json(appErrorEnvelope(known));
+    return;
+  }
+  req.log.error({ err }, 'unhandled error');
+  res
+    .status(500)
+    .json(
+      envelope(
+        'INTERNAL_ERROR',
+        'Something went wrong on our side; the request id identifies it in our logs',
+      ),
+    );
+};

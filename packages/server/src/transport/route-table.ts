@@ -1,0 +1,46 @@
+import type { AppRoute, AppRouter } from '@ts-rest/core';
+import { isAppRoute } from '@ts-rest/core';
+
+type CompiledRoute = { method: string; pattern: RegExp; route: AppRoute };
+
+const compile = (path: string): RegExp =>
+  new RegExp(
+    '^' +
+      path
+        .split('/')
+        .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/') +
+      '/?$',
+  );
+
+/**
+ * The contract's routes as a lookup by method and path. Express only tells us "no route matched"; this
+ * tells apart an unknown path (404) from a known path asked with the wrong method (405 with Allow), and
+ * finds which content type a route accepts (415 otherwise).
+ */
+export class RouteTable {
+  readonly #routes: CompiledRoute[] = [];
+
+  constructor(contract: AppRouter) {
+    const visit = (node: AppRouter) => {
+      for (const child of Object.values(node)) {
+        if (isAppRoute(child))
+          this.#routes.push({ method: child.method, pattern: compile(child.path), route: child });
+        else visit(child);
+      }
+    };
+    visit(contract);
+  }
+
+  find(method: string, path: string): AppRoute | undefined {
+    const m = method === 'HEAD' ? 'GET' : method;
+    return this.#routes.find((r) => r.method === m && r.pattern.test(path))?.route;
+  }
+
+  /** The methods a path answers to, for the Allow header; empty when the path is unknown. */
+  allowed(path: string): string[] {
+    const methods = new Set(this.#routes.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  }
+}

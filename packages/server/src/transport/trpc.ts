@@ -1,0 +1,185 @@
+import {
+  initTRPC,
+  TRPCError,
+  type TRPCMutationProcedure,
+  type TRPCQueryProcedure,
+  type TRPC_ERROR_CODE_KEY,
+} from '@trpc/server';
+import type { AppRoute, AppRouter } from '@ts-rest/core';
+import type { ErrorEnvelope } from '@taskvault/contract';
+import { contract, type Contract } from '@taskvault/contract';
+import { z } from 'zod';
+import type { Authenticator, RequestContext } from './context.ts';
+import { resolvePrincipal } from './context.ts';
+import { AppError, appErrorEnvelope, envelope, fieldErrors, validationError } from './errors.ts';
+import { routeEntries, routeMetadata } from './handlers.ts';
+
+// ---- the router's type, derived from the contract ----
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type InputShape<R extends AppRoute> = Simplify<
+  (R['pathParams'] extends z.ZodType ? { params: z.input<R['pathParams']> } : {}) &
+    (R extends { query: infer Q extends z.ZodType } ? { query: z.input<Q> } : {}) &
+    (R extends { body: infer B extends z.ZodType } ? { body: z.input<B> } : {})
+>;
+type InputOf<R extends AppRoute> = keyof InputShape<R> extends never ? void : InputShape<R>;
+type SuccessStatus = 200 | 201 | 202 | 204;
+type OutputOf<R extends AppRoute> = R['responses'][Extract<
+  keyof R['responses'],
+  SuccessStatus
+>] extends infer S
+  ? S extends z.ZodType
+    ? z.output<S>
+    : S
+  : never;
+type ProcedureOf<R extends AppRoute> = R['method'] extends 'GET'
+  ? TRPCQueryProcedure<{ meta: object; input: InputOf<R>; output: OutputOf<R> }>
+  : TRPCMutationProcedure<{ meta: object; input: InputOf<R>; output: OutputOf<R> }>;
+type IsRestOnly<R> = R extends { metadata: { restOnly: true } } ? true : false;
+export type ProceduresOf<C extends AppRouter> = {
+  [
+    K in keyof C as C[K] extends AppRoute ? (IsRestOnly<C[K]> extends true ? never : K) : K
+  ]: C[K] extends AppRoute ? ProcedureOf<C[K]> : C[K] extends AppRouter ? ProceduresOf<C[K]> : never;
+};
+
+export type TrpcContext = {
+  ctx: RequestContext;
+  authorization: string | undefined;
+  headers: Record<string, unknown>;
+};
+
+const trpcCodes: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  409: 'CONFLICT',
+  410: 'NOT_FOUND',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_CONTENT',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Carries a non-2xx answer of a handler through tRPC, so the client gets the same envelope REST would send. */
+class EnvelopeError extends Error {
+  readonly status: number;
+  readonly body: ErrorEnvelope;
+  constructor(status: number, body: ErrorEnvelope) {
+    super(body.message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+const toTrpcError = (status: number, body: ErrorEnvelope) =>
+  new TRPCError({
+    code: trpcCodes[status] ?? 'INTERNAL_SERVER_ERROR',
+    message: body.message,
+    cause: new EnvelopeError(status, body),
+  });
+
+/** AppErrors thrown by services travel as tRPC errors with the code of their status. */
+const withAppErrors = <T>(run: () => Promise<T>): Promise<T> =>
+  run().catch((e: unknown) => {
+    throw e instanceof AppError ? toTrpcError(e.status, appErrorEnvelope(e)) : e;
+  });
+
+/** The envelope and HTTP status a tRPC error stands for; input validation issues keep REST's field names. */
+function envelopeOf(error: TRPCError): { status: number; body: ErrorEnvelope } {
+  const cause = error.cause;
+  if (cause instanceof EnvelopeError) return { status: cause.status, body: cause.body };
+  if (error.code === 'BAD_REQUEST' && cause && 'issues' in cause && Array.isArray(cause.issues)) {
+    // Input is `{ params, query, body }`: report `body.title` as `title`, as REST does.
+    const issues = (
+      cause.issues as Array<{ path?: PropertyKey[]; message: string; code?: string; keys?: string[] }>
+    ).map((i) => ({
+      ...i,
+      path: (i.path ?? []).slice(1),
+      root: String(i.path?.[0] ?? 'input'),
+    }));
+    const errors = issues.reduce<Record<string, string[]>>(
+      (acc, i) => ({ ...acc, ...fieldErrors([i], i.root) }),
+      {},
+    );
+    const v = validationError(errors);
+    return { status: v.status, body: appErrorEnvelope(v) };
+  }
+  if (error.code === 'PARSE_ERROR' || error.code === 'BAD_REQUEST')
+    return { status: 400, body: envelope('MALFORMED_JSON', 'The request could not be parsed') };
+  if (error.code === 'NOT_FOUND') return { status: 404, body: envelope('NOT_FOUND', 'No such procedure') };
+  if (error.code === 'METHOD_NOT_SUPPORTED')
+    return { status: 405, body: envelope('METHOD_NOT_ALLOWED', 'Queries use GET, mutations use POST') };
+  if (error.code === 'PAYLOAD_TOO_LARGE')
+    return { status: 413, body: envelope('PAYLOAD_TOO_LARGE', 'The request body is too large') };
+  return {
+    status: 500,
+    body: envelope(
+      'INTERNAL_ERROR',
+      'Something went wrong on our side; the request id identifies it in our logs',
+    ),
+  };
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  errorFormatter({ shape, error }) {
+    const { status, body } = envelopeOf(error);
+    // Internal messages stay on the server: the client gets the envelope's message only.
+    return {
+      ...shape,
+      message: body.message,
+      data: { code: shape.data.code, httpStatus: status, envelope: body },
+    };
+  },
+});
+
+export type AppRouterProcedures = ProceduresOf<Contract>;
+
+/** The tRPC router derived from the contract and the same handlers REST uses. */
+export function buildTrpcRouter(options: { handlers: unknown; authenticate: Authenticator }) {
+  const procedures: Record<string, unknown> = {};
+  for (const { path, route, handler } of routeEntries(contract, options.handlers)) {
+    const { access, restOnly } = routeMetadata(route);
+    if (restOnly) continue;
+    const shape: Record<string, z.ZodType> = {};
+    if (route.pathParams instanceof z.ZodType) shape.params = route.pathParams;
+    if ('query' in route && route.query instanceof z.ZodType) shape.query = route.query;
+    if ('body' in route && route.body instanceof z.ZodType) shape.body = route.body;
+    const successStatus = Object.keys(route.responses)
+      .map(Number)
+      .find((s) => s >= 200 && s < 300);
+    const successSchema =
+      successStatus === undefined ? undefined : (route.responses as Record<number, unknown>)[successStatus];
+
+    let builder = t.procedure.use(async ({ ctx, next }) => {
+      ctx.ctx.principal = await withAppErrors(() =>
+        resolvePrincipal(access, ctx.authorization, options.authenticate),
+      );
+      return next();
+    });
+    if (Object.keys(shape).length > 0) builder = builder.input(z.object(shape)) as unknown as typeof builder;
+    if (successSchema instanceof z.ZodType) builder = builder.output(successSchema);
+
+    const resolve = async ({ input, ctx }: { input: unknown; ctx: TrpcContext }) => {
+      const parts = (input ?? {}) as { params?: unknown; query?: unknown; body?: unknown };
+      const res = await withAppErrors(() =>
+        handler(
+          { params: parts.params ?? {}, query: parts.query ?? {}, body: parts.body, headers: ctx.headers },
+          ctx.ctx,
+        ),
+      );
+      if (res.status >= 200 && res.status < 300) return res.body;
+      throw toTrpcError(res.status, res.body as ErrorEnvelope);
+    };
+    const procedure = route.method === 'GET' ? builder.query(resolve) : builder.mutation(resolve);
+
+    let node = procedures;
+    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[path.at(-1)!] = procedure;
+  }
+  return t.router(procedures as unknown as AppRouterProcedures);
+}
+
+export type TrpcRouter = ReturnType<typeof buildTrpcRouter>;
