@@ -1,15 +1,17 @@
 import { API_PREFIX, contract, type Contract } from '@taskvault/contract';
+import type { AppRouter } from '@ts-rest/core';
+import type { AnyTRPCRouter } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import cors from 'cors';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config/env.ts';
-import { SystemService } from './modules/system/system.service.ts';
 import { createSystemHandlers } from './modules/system/system.handlers.ts';
+import { SystemService } from './modules/system/system.service.ts';
 import type { Orm } from './platform/db/orm.ts';
 import type { Logger } from './platform/logger.ts';
 import { noAccountsAuthenticator, type Authenticator, type RequestContext } from './transport/context.ts';
@@ -19,7 +21,7 @@ import { errorEnvelopeHandler, unmatchedRoute } from './transport/http-errors.ts
 import { contractToOpenApi } from './transport/openapi.ts';
 import { requireContentType, restRouter } from './transport/rest.ts';
 import { RouteTable } from './transport/route-table.ts';
-import { buildTrpcRouter } from './transport/trpc.ts';
+import { buildTrpcRouter, type TrpcContext } from './transport/trpc.ts';
 
 export type AppDeps = {
   config: Config;
@@ -30,31 +32,45 @@ export type AppDeps = {
   startedAt?: number;
 };
 
-export type App = {
-  express: Express;
-  handlers: RouterHandlers<Contract>;
-  trpcRouter: ReturnType<typeof buildTrpcRouter>;
-};
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
 /** Builds the whole HTTP application from its dependencies. Listens nowhere and keeps no global state. */
-export function createApp(deps: AppDeps): App {
-  const { config, orm, logger } = deps;
-  const authenticate = deps.authenticate ?? noAccountsAuthenticator;
-  const system = new SystemService({ orm, version: config.version, startedAt: deps.startedAt ?? Date.now() });
+export function createApp(deps: AppDeps) {
+  const system = new SystemService({
+    orm: deps.orm,
+    version: deps.config.version,
+    startedAt: deps.startedAt ?? Date.now(),
+  });
   const handlers: RouterHandlers<Contract> = {
     system: createSystemHandlers({ system }),
   };
+  return createHttpApp({ ...deps, contract, handlers });
+}
+
+export type App = ReturnType<typeof createApp>;
+/** The type tRPC clients are written against. */
+export type TrpcRouter = App['trpcRouter'];
+
+export type HttpAppOptions<C extends AppRouter> = AppDeps & { contract: C; handlers: RouterHandlers<C> };
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * The transports around a contract and its handlers: REST, tRPC, OpenAPI, docs, the web app, and the
+ * error envelope for whatever goes wrong. Generic over the contract so the transport behaviour can be
+ * tested on its own.
+ */
+export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
+  const { config, orm, logger, contract, handlers } = options;
+  const authenticate = options.authenticate ?? noAccountsAuthenticator;
   const routes = new RouteTable(contract);
   const openApi = contractToOpenApi(contract, {
     title: 'Taskvault API',
     version: config.version,
     description:
-      'Tasks and files with accounts and roles. Every answer is an envelope: `{ success, message, data }` or `{ success: false, message, code, errors? }`.',
+      'Tasks and files with accounts and roles. Every answer is an envelope: `{ success, message, data }` or ' +
+      '`{ success: false, message, code, errors? }`.',
     serverUrl: config.publicUrl,
   });
-  const trpcRouter = buildTrpcRouter({ handlers, authenticate });
+  const trpcRouter = buildTrpcRouter(contract, { handlers, authenticate });
 
   const app = express();
   app.disable('x-powered-by');
@@ -70,12 +86,28 @@ export function createApp(deps: AppDeps): App {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      serializers: {
+        req: (req: { id: string; method: string; url: string; remoteAddress: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+          remoteAddress: req.remoteAddress,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       autoLogging: { ignore: (req) => req.url === `${API_PREFIX}/health` },
     }),
   );
-  app.use(helmet());
+  app.use(
+    helmet({
+      // Plain-HTTP deployments (a LAN, a laptop) must keep working: upgrading requests or pinning HTTPS is the
+      // TLS terminator's decision, not the app's.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      strictTransportSecurity: config.env === 'production',
+    }),
+  );
   app.use(
     cors({
       origin: config.corsOrigins,
@@ -112,8 +144,9 @@ export function createApp(deps: AppDeps): App {
     '/trpc',
     context,
     createExpressMiddleware({
-      router: trpcRouter,
-      createContext: ({ req }) => ({
+      // The router's exact type matters to clients, not to the adapter; it is generic over the contract here.
+      router: trpcRouter as AnyTRPCRouter,
+      createContext: ({ req }): TrpcContext => ({
         ctx: req.ctx,
         authorization: req.headers.authorization,
         headers: req.headers,
@@ -140,5 +173,5 @@ export function createApp(deps: AppDeps): App {
 
   app.use(unmatchedRoute(routes));
   app.use(errorEnvelopeHandler);
-  return { express: app, handlers, trpcRouter };
+  return { express: app, handlers, trpcRouter, openApi };
 }

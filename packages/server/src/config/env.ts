@@ -27,6 +27,10 @@ const EnvSchema = z.object({
     .url()
     .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  TEST_DATABASE_URL: z
+    .url()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   DB_POOL_MAX: z.coerce.number<number>().int().min(1).max(200).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: csv.default([]),
@@ -51,6 +55,8 @@ export type Config = {
   dataDir: string;
   database: Database;
   dbPoolMax: number;
+  /** Where tests create their throw-away databases: TEST_DATABASE_URL, else DATABASE_URL, else PGlite in memory. */
+  testDatabaseUrl: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   corsOrigins: string[];
   jsonBodyLimit: string;
@@ -70,9 +76,17 @@ const parseTrustProxy = (v: string): boolean | number | string => {
   return v;
 };
 
-/** Reads and validates the environment. Empty values count as unset, as they do in most `.env` tools. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+/**
+ * Reads and validates the environment, with `overrides` on top (tests and tools use them). Empty values
+ * count as unset, as they do in most `.env` tools.
+ */
+export function loadConfig(
+  overrides: Record<string, string | undefined> = {},
+  source: NodeJS.ProcessEnv = process.env,
+): Config {
+  const present = Object.fromEntries(
+    Object.entries({ ...source, ...overrides }).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -91,6 +105,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ? { engine: 'postgresql', url: e.DATABASE_URL }
       : { engine: 'pglite', dataDir: path.join(dataDir, 'db') },
     dbPoolMax: e.DB_POOL_MAX,
+    testDatabaseUrl: e.TEST_DATABASE_URL ?? e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
     jsonBodyLimit: e.JSON_BODY_LIMIT,

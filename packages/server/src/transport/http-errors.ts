@@ -1,12 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, appErrorEnvelope, envelope } from './errors.ts';
-import type { RouteTable } from './route-table.ts';
+import { fullPath, type RouteTable } from './route-table.ts';
 
 /** Under the API prefix, anything no route took: 405 with Allow for a known path, 404 otherwise. */
 export const unmatchedRoute =
   (routes: RouteTable): RequestHandler =>
   (req, _res, next) => {
-    const allowed = routes.allowed(req.originalUrl.split('?')[0] ?? '');
+    const path = fullPath(req);
+    const allowed = routes.allowed(path);
     if (allowed.length > 0) {
       next(
         new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allowed.join(', ')}`, {
@@ -15,7 +16,7 @@ export const unmatchedRoute =
       );
       return;
     }
-    next(new AppError('NOT_FOUND', `No endpoint at ${req.method} ${req.path}`));
+    next(new AppError('NOT_FOUND', `No endpoint at ${req.method} ${path}`));
   };
 
 /** body-parser's error types, mapped to what the caller did wrong. */

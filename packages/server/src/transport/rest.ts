@@ -5,7 +5,7 @@ import type { Authenticator } from './context.ts';
 import { resolvePrincipal } from './context.ts';
 import { AppError, fieldErrors, validationError } from './errors.ts';
 import { routeEntries, routeMetadata } from './handlers.ts';
-import type { RouteTable } from './route-table.ts';
+import { fullPath, type RouteTable } from './route-table.ts';
 
 type Issue = Parameters<typeof fieldErrors>[0][number];
 
@@ -26,13 +26,13 @@ export function requestValidationAppError(err: RequestValidationError): AppError
 export const requireContentType =
   (routes: RouteTable): RequestHandler =>
   (req, _res, next) => {
-    const route = routes.find(req.method, req.path);
+    const route = routes.find(req.method, fullPath(req));
     const expected = (route && 'contentType' in route && route.contentType) || 'application/json';
-    if (
-      route &&
-      req.is(expected === 'application/json' ? ['application/json', 'application/*+json'] : expected) ===
-        false
-    ) {
+    const accepted =
+      expected === 'application/json' ? ['application/json', 'application/*+json'] : [expected];
+    // An empty body has no type to check; the route's own validation says whether a body was required.
+    const empty = req.headers['content-length'] === '0';
+    if (route && !empty && req.is(accepted) === false) {
       next(new AppError('UNSUPPORTED_MEDIA_TYPE', `This endpoint accepts ${expected}`));
       return;
     }

@@ -1,6 +1,9 @@
 import type { AppRoute, AppRouter } from '@ts-rest/core';
 import { isAppRoute } from '@ts-rest/core';
 
+/** The request's full path, whatever router it is mounted under, without the query string. */
+export const fullPath = (req: { originalUrl: string }): string => req.originalUrl.split('?')[0] ?? '/';
+
 type CompiledRoute = { method: string; pattern: RegExp; route: AppRoute };
 
 const compile = (path: string): RegExp =>

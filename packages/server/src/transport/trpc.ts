@@ -7,7 +7,6 @@ import {
 } from '@trpc/server';
 import type { AppRoute, AppRouter } from '@ts-rest/core';
 import type { ErrorEnvelope } from '@taskvault/contract';
-import { contract, type Contract } from '@taskvault/contract';
 import { z } from 'zod';
 import type { Authenticator, RequestContext } from './context.ts';
 import { resolvePrincipal } from './context.ts';
@@ -135,10 +134,11 @@ const t = initTRPC.context<TrpcContext>().create({
   },
 });
 
-export type AppRouterProcedures = ProceduresOf<Contract>;
-
-/** The tRPC router derived from the contract and the same handlers REST uses. */
-export function buildTrpcRouter(options: { handlers: unknown; authenticate: Authenticator }) {
+/** The tRPC router derived from a contract and the same handlers REST uses. */
+export function buildTrpcRouter<C extends AppRouter>(
+  contract: C,
+  options: { handlers: unknown; authenticate: Authenticator },
+) {
   const procedures: Record<string, unknown> = {};
   for (const { path, route, handler } of routeEntries(contract, options.handlers)) {
     const { access, restOnly } = routeMetadata(route);
@@ -179,7 +179,5 @@ export function buildTrpcRouter(options: { handlers: unknown; authenticate: Auth
     for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
     node[path.at(-1)!] = procedure;
   }
-  return t.router(procedures as unknown as AppRouterProcedures);
+  return t.router(procedures as unknown as ProceduresOf<C>);
 }
-
-export type TrpcRouter = ReturnType<typeof buildTrpcRouter>;

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, testConfig, type TestDatabase } from '../test/harness.ts';
+import type { Database } from './config/env.ts';
+import { AuditEvent } from './modules/audit/audit-event.entity.ts';
+import { createOrm } from './platform/db/orm.ts';
+
+const main = path.join(import.meta.dirname, 'main.ts');
+
+/** Runs `node src/main.ts` as an operator would, and waits for it to listen. */
+async function runServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, [main], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', SERVE_WEB: 'false', ...env }, // eslint-disable-line no-restricted-properties -- a child process needs a PATH
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'Taskvault is listening' && entry.url) resolve(entry.url);
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}${lines.join('\n')}`)));
+  });
+  return {
+    url,
+    lines,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+const countEvents = async (database: Database, type: string) => {
+  const orm = await createOrm({ database });
+  try {
+    return await orm.em.fork().count(AuditEvent, { type });
+  } finally {
+    await orm.close();
+  }
+};
+
+const dir = mkdtempSync(path.join(tmpdir(), 'taskvault-main-'));
+const engines: Array<{
+  name: string;
+  env: () => Promise<{ env: Record<string, string>; database: Database; drop?: () => Promise<void> }>;
+}> = [
+  {
+    name: 'embedded PGlite (nothing configured but DATA_DIR)',
+    env: async () => ({
+      env: { DATA_DIR: dir },
+      database: { engine: 'pglite', dataDir: path.join(dir, 'db') },
+    }),
+  },
+];
+let pgDb: TestDatabase | undefined;
+if (testConfig().testDatabaseUrl) {
+  engines.push({
+    name: 'PostgreSQL via DATABASE_URL',
+    env: async () => {
+      pgDb = await createTestDatabase();
+      const url = (pgDb.database as { url: string }).url;
+      return { env: { DATABASE_URL: url, DATA_DIR: dir }, database: pgDb.database };
+    },
+  });
+}
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await pgDb?.drop();
+});
+
+describe.each(engines)('node src/main.ts on $name', ({ env }) => {
+  it('migrates, serves, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
+    const setup = await env();
+    const first = await runServer(setup.env);
+    expect(first.lines.some((l) => l.includes('migrations applied'))).toBe(true);
+    const health = await fetch(`${first.url}/api/v1/health/ready`);
+    expect(health.status).toBe(200);
+    expect(await first.stop()).toBe(0);
+    expect(first.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+
+    const second = await runServer(setup.env);
+    expect(second.lines.some((l) => l.includes('migrations applied'))).toBe(false);
+    expect((await fetch(`${second.url}/api/v1/health`)).status).toBe(200);
+    expect(await second.stop()).toBe(0);
+
+    // Each run wrote a start and a stop record; the second run found the first run's.
+    expect(await countEvents(setup.database, 'server.started')).toBe(2);
+    expect(await countEvents(setup.database, 'server.stopped')).toBe(2);
+  });
+});
+
+describe('bad configuration', () => {
+  it('refuses to start, naming the variable, with exit code 78', async () => {
+    const child = spawn(process.execPath, [main], {
+      env: { PORT: 'not-a-port' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(78);
+    expect(stderr).toContain('PORT');
+  });
+});

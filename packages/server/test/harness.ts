@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createApp } from '../src/app.ts';
+import { loadConfig, type Config, type Database } from '../src/config/env.ts';
+import { createOrm, MEMORY, migrate, type Orm } from '../src/platform/db/orm.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { listen } from './listen.ts';
+
+/** Configuration for tests: quiet logs, no web app, anything else from the environment. */
+export const testConfig = (overrides: Record<string, string> = {}): Config =>
+  loadConfig({ LOG_LEVEL: 'silent', SERVE_WEB: 'false', NODE_ENV: 'test', ...overrides });
+
+export type TestDatabase = { database: Database; drop: () => Promise<void> };
+
+/**
+ * A database of its own for one test file: a fresh PostgreSQL database when TEST_DATABASE_URL or
+ * DATABASE_URL is set (dropped afterwards), PGlite in memory otherwise.
+ */
+export async function createTestDatabase(config: Config = testConfig()): Promise<TestDatabase> {
+  if (!config.testDatabaseUrl)
+    return { database: { engine: 'pglite', dataDir: MEMORY }, drop: async () => {} };
+  const name = `taskvault_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: config.testDatabaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(config.testDatabaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    database: { engine: 'postgresql', url: url.toString() },
+    drop: async () => {
+      const c = new pg.Client({ connectionString: config.testDatabaseUrl });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export type TestServer = {
+  baseUrl: string;
+  orm: Orm;
+  config: Config;
+  app: ReturnType<typeof createApp>;
+  /** Takes the database away from under the running server, as an outage would. */
+  breakDatabase: () => Promise<void>;
+  close: () => Promise<void>;
+};
+
+/** The real application over real HTTP on a loopback port, on a migrated database of its own. */
+export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  const config = testConfig(overrides);
+  const db = await createTestDatabase(config);
+  const orm = await createOrm({ database: db.database });
+  await migrate(orm);
+  const app = createApp({ config, orm, logger: createLogger('silent') });
+  const http = await listen(app.express);
+  return {
+    baseUrl: http.baseUrl,
+    orm,
+    config,
+    app,
+    // PostgreSQL reconnects after a close, so there the database itself goes away; PGlite just closes.
+    breakDatabase: async () => (db.database.engine === 'postgresql' ? db.drop() : orm.close()),
+    close: async () => {
+      await http.close();
+      await orm.close();
+      await db.drop();
+    },
+  };
+}
