@@ -165,7 +165,8 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
     app.use(express.static(config.web.distDir, { index: false, maxAge: '1h' }));
     // Client-side routes: any other GET that wants HTML gets the app, which routes in the browser.
     app.get('/{*path}', (req, res, next) => {
-      if (!req.accepts('html')) return next();
+      // A path with an extension is a file that is not there: 404, not the app.
+      if (!req.accepts('html') || path.extname(req.path)) return next();
       res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(path.join(config.web.distDir, 'index.html'));
     });

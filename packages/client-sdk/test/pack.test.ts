@@ -1,0 +1,153 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const sdkDir = path.resolve(import.meta.dirname, '..');
+const serverMain = path.resolve(sdkDir, '../server/src/main.ts');
+
+/**
+ * The SDK as a stranger gets it: `npm pack`, installed from the tarball into an empty project outside
+ * the workspace, type-checked under both module resolutions, and run against a live server.
+ */
+const consumerTs = `
+import { createClient, HealthSchema, type ErrorEnvelope, type Health } from '@taskvault/sdk';
+
+const api = createClient({ baseUrl: process.argv[2] ?? '' });
+const res = await api.system.health();
+if (res.status !== 200) throw new Error('expected 200, got ' + res.status);
+const health: Health = HealthSchema.parse(res.body.data);
+const version: string = res.body.data.version;
+// @ts-expect-error a success body has no error code
+void res.body.code;
+const ready = await api.system.ready();
+if (ready.status === 503) {
+  const e: ErrorEnvelope = ready.body;
+  void e;
+}
+// @ts-expect-error 418 is not a status this route declares
+if (ready.status === 418) void 0;
+const wrongMethod = await fetch(process.argv[2] + '/api/v1/health', { method: 'DELETE' });
+console.log(JSON.stringify({ version, status: health.status, ready: ready.status, wrongMethod: wrongMethod.status }));
+`;
+
+const consumerCjs = `
+const { createClient, contract } = require('@taskvault/sdk');
+const api = createClient({ baseUrl: process.argv[2] });
+api.system.health().then((res) => {
+  console.log(JSON.stringify({ status: res.status, routes: Object.keys(contract.system) }));
+});
+`;
+
+let project: string;
+let server: ChildProcess;
+let baseUrl: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  project = mkdtempSync(path.join(tmpdir(), 'taskvault-sdk-consumer-'));
+  dataDir = mkdtempSync(path.join(tmpdir(), 'taskvault-sdk-server-'));
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: sdkDir });
+  const tarball = path.join(project, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'typescript@6.0.3', '@types/node@24.19.2'],
+    { cwd: project },
+  );
+  writeFileSync(path.join(project, 'consumer.ts'), consumerTs);
+  writeFileSync(path.join(project, 'consumer.cjs'), consumerCjs);
+
+  server = spawn(process.execPath, [serverMain], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, SERVE_WEB: 'false' }, // eslint-disable-line no-restricted-properties -- a child process needs a PATH
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  baseUrl = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: server.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'Taskvault is listening' && entry.url) resolve(entry.url);
+    });
+    server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+});
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+  rmSync(project, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const tsc = (options: Record<string, string>) =>
+  run(
+    process.execPath,
+    [
+      path.join(project, 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      ...Object.entries(options).flatMap(([k, v]) => [`--${k}`, v]),
+      'consumer.ts',
+    ],
+    { cwd: project },
+  );
+
+describe('the packed SDK in a project that has never seen this repo', () => {
+  it('ships ESM, CJS and types, and no workspace or server code', async () => {
+    const { stdout } = await run('tar', ['-tzf', (await run('sh', ['-c', 'ls *.tgz'], { cwd: project })).stdout.trim()], { cwd: project });
+    const files = stdout.split('\n').filter(Boolean);
+    expect(files).toEqual(
+      expect.arrayContaining(['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/dist/index.d.cts']),
+    );
+    expect(files.some((f) => f.includes('src/'))).toBe(false);
+    const pkg = (await import(path.join(project, 'node_modules/@taskvault/sdk/package.json'), { with: { type: 'json' } })) as {
+      default: { dependencies: Record<string, string> };
+    };
+    expect(Object.keys(pkg.default.dependencies).sort()).toEqual(['@ts-rest/core', 'zod']);
+  });
+
+  it('type-checks a consumer under moduleResolution nodenext', async () => {
+    await expect(tsc({ module: 'nodenext', moduleResolution: 'nodenext' })).resolves.toBeDefined();
+  });
+
+  it('type-checks a consumer under moduleResolution bundler', async () => {
+    await expect(tsc({ module: 'esnext', moduleResolution: 'bundler' })).resolves.toBeDefined();
+  });
+
+  it('catches a wrong call at compile time', async () => {
+    writeFileSync(
+      path.join(project, 'wrong.ts'),
+      `import { createClient } from '@taskvault/sdk';\nconst api = createClient({ baseUrl: 'x' });\nawait api.system.health({ params: { id: 1 } });\nconst r = await api.system.health();\nif (r.status === 200) { const n: number = r.body.data.version; void n; }\n`,
+    );
+    const result = await run(
+      process.execPath,
+      [path.join(project, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2022', 'wrong.ts'],
+      { cwd: project },
+    ).then(
+      () => '',
+      (e: { stdout: string }) => e.stdout,
+    );
+    expect(result).toMatch(/wrong\.ts\(3,/);
+    expect(result).toMatch(/wrong\.ts\(5,.*Type 'string' is not assignable to type 'number'/);
+  });
+
+  it('calls a live server from ESM', async () => {
+    const { stdout } = await run(process.execPath, ['consumer.ts', baseUrl], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual({ version: '0.1.0', status: 'ok', ready: 200, wrongMethod: 405 });
+  });
+
+  it('calls a live server from CommonJS', async () => {
+    const { stdout } = await run(process.execPath, ['consumer.cjs', baseUrl], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual({ status: 200, routes: ['health', 'ready'] });
+  });
+});
