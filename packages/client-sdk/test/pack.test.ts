@@ -53,10 +53,21 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'taskvault-sdk-server-'));
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: sdkDir });
   const tarball = path.join(project, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  writeFileSync(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
   await run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'typescript@6.0.3', '@types/node@24.19.2'],
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      tarball,
+      'typescript@6.0.3',
+      '@types/node@24.19.2',
+    ],
     { cwd: project },
   );
   writeFileSync(path.join(project, 'consumer.ts'), consumerTs);
@@ -104,13 +115,24 @@ const tsc = (options: Record<string, string>) =>
 
 describe('the packed SDK in a project that has never seen this repo', () => {
   it('ships ESM, CJS and types, and no workspace or server code', async () => {
-    const { stdout } = await run('tar', ['-tzf', (await run('sh', ['-c', 'ls *.tgz'], { cwd: project })).stdout.trim()], { cwd: project });
+    const { stdout } = await run(
+      'tar',
+      ['-tzf', (await run('sh', ['-c', 'ls *.tgz'], { cwd: project })).stdout.trim()],
+      { cwd: project },
+    );
     const files = stdout.split('\n').filter(Boolean);
     expect(files).toEqual(
-      expect.arrayContaining(['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/dist/index.d.cts']),
+      expect.arrayContaining([
+        'package/dist/index.js',
+        'package/dist/index.cjs',
+        'package/dist/index.d.ts',
+        'package/dist/index.d.cts',
+      ]),
     );
     expect(files.some((f) => f.includes('src/'))).toBe(false);
-    const pkg = (await import(path.join(project, 'node_modules/@taskvault/sdk/package.json'), { with: { type: 'json' } })) as {
+    const pkg = (await import(path.join(project, 'node_modules/@taskvault/sdk/package.json'), {
+      with: { type: 'json' },
+    })) as {
       default: { dependencies: Record<string, string> };
     };
     expect(Object.keys(pkg.default.dependencies).sort()).toEqual(['@ts-rest/core', 'zod']);
@@ -131,7 +153,17 @@ describe('the packed SDK in a project that has never seen this repo', () => {
     );
     const result = await run(
       process.execPath,
-      [path.join(project, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2022', 'wrong.ts'],
+      [
+        path.join(project, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--module',
+        'nodenext',
+        '--target',
+        'es2022',
+        'wrong.ts',
+      ],
       { cwd: project },
     ).then(
       () => '',
