@@ -5,26 +5,20 @@
  * to measure on PostgreSQL.
  */
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { spawnServer } from '../packages/server/test/spawn-server.ts';
 
 const seconds = 5;
 const connections = 32;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'taskvault-bench-'));
-const server = spawn(process.execPath, [path.join(import.meta.dirname, '../packages/server/src/main.ts')], {
-  env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', SERVE_WEB: 'false' }, // eslint-disable-line no-restricted-properties -- the bench passes the caller's DATABASE_URL through
-  stdio: ['ignore', 'pipe', 'inherit'],
+const server = await spawnServer({
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'info',
+  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}), // eslint-disable-line no-restricted-properties -- passes the caller's choice of database through
 });
-const url = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: server.stdout }).on('line', (line) => {
-    const entry = JSON.parse(line) as { msg?: string; url?: string };
-    if (entry.msg === 'Taskvault is listening' && entry.url) resolve(entry.url);
-  });
-  server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-});
+const url = server.url;
 
 const rssMb = () => {
   const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
@@ -62,6 +56,5 @@ for (const [label, target] of targets) {
   );
 }
 console.log(`RSS after load: ${rssMb().toFixed(0)} MB`);
-server.kill('SIGTERM');
-await new Promise((resolve) => server.once('exit', resolve));
+await server.stop();
 rmSync(dataDir, { recursive: true, force: true });

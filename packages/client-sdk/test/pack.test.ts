@@ -1,14 +1,14 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Starts the server as a separate process: the SDK's tests never import server code.
+import { spawnServer, type SpawnedServer } from '../../server/test/spawn-server.ts';
 
 const run = promisify(execFile);
 const sdkDir = path.resolve(import.meta.dirname, '..');
-const serverMain = path.resolve(sdkDir, '../server/src/main.ts');
 
 /**
  * The SDK as a stranger gets it: `npm pack`, installed from the tarball into an empty project outside
@@ -44,7 +44,7 @@ api.system.health().then((res) => {
 `;
 
 let project: string;
-let server: ChildProcess;
+let server: SpawnedServer | undefined;
 let baseUrl: string;
 let dataDir: string;
 
@@ -73,24 +73,12 @@ beforeAll(async () => {
   writeFileSync(path.join(project, 'consumer.ts'), consumerTs);
   writeFileSync(path.join(project, 'consumer.cjs'), consumerCjs);
 
-  server = spawn(process.execPath, [serverMain], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, SERVE_WEB: 'false' }, // eslint-disable-line no-restricted-properties -- a child process needs a PATH
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  baseUrl = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: server.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'Taskvault is listening' && entry.url) resolve(entry.url);
-    });
-    server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  server = await spawnServer({ DATA_DIR: dataDir });
+  baseUrl = server.url;
 });
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
-  }
+  await server?.stop();
   rmSync(project, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 });

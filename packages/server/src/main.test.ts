@@ -2,42 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testConfig, type TestDatabase } from '../test/harness.ts';
+import { spawnServer } from '../test/spawn-server.ts';
 import type { Database } from './config/env.ts';
 import { AuditEvent } from './modules/audit/audit-event.entity.ts';
 import { createOrm } from './platform/db/orm.ts';
 
 const main = path.join(import.meta.dirname, 'main.ts');
-
-/** Runs `node src/main.ts` as an operator would, and waits for it to listen. */
-async function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', SERVE_WEB: 'false', ...env }, // eslint-disable-line no-restricted-properties -- a child process needs a PATH
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      lines.push(line);
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'Taskvault is listening' && entry.url) resolve(entry.url);
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}${lines.join('\n')}`)));
-  });
-  return {
-    url,
-    lines,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
 
 const countEvents = async (database: Database, type: string) => {
   const orm = await createOrm({ database });
@@ -80,14 +52,14 @@ afterAll(async () => {
 describe.each(engines)('node src/main.ts on $name', ({ env }) => {
   it('migrates, serves, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
     const setup = await env();
-    const first = await runServer(setup.env);
+    const first = await spawnServer(setup.env);
     expect(first.lines.some((l) => l.includes('migrations applied'))).toBe(true);
     const health = await fetch(`${first.url}/api/v1/health/ready`);
     expect(health.status).toBe(200);
     expect(await first.stop()).toBe(0);
     expect(first.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
 
-    const second = await runServer(setup.env);
+    const second = await spawnServer(setup.env);
     expect(second.lines.some((l) => l.includes('migrations applied'))).toBe(false);
     expect((await fetch(`${second.url}/api/v1/health`)).status).toBe(200);
     expect(await second.stop()).toBe(0);
