@@ -4,13 +4,25 @@ import type { AnyTRPCRouter } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
+import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config/env.ts';
+import { AccessTokens } from './modules/accounts/access-tokens.ts';
+import { createAuthHandlers, createLegacyHandlers } from './modules/accounts/accounts.handlers.ts';
+import { AccountsService, type AccountsDeps } from './modules/accounts/accounts.service.ts';
+import { LinkTokens } from './modules/accounts/link-tokens.ts';
+import { PasswordHasher } from './modules/accounts/password-hasher.ts';
+import { Sessions } from './modules/accounts/sessions.ts';
+import { tokenAuthenticator } from './modules/accounts/token-authenticator.ts';
 import { createSystemHandlers } from './modules/system/system.handlers.ts';
+import { createUsersHandlers } from './modules/users/users.handlers.ts';
+import { UsersService } from './modules/users/users.service.ts';
+import { RateLimiter } from './platform/kv/rate-limiter.ts';
+import type { Platform } from './platform/platform.ts';
 import { SystemService } from './modules/system/system.service.ts';
 import type { Orm } from './platform/db/orm.ts';
 import type { Logger } from './platform/logger.ts';
@@ -27,29 +39,77 @@ export type AppDeps = {
   config: Config;
   orm: Orm;
   logger: Logger;
-  authenticate?: Authenticator;
+  platform: Pick<Platform, 'kv' | 'mail' | 'signingSecret'>;
   /** When the process started, for uptime. */
   startedAt?: number;
 };
 
 /** Builds the whole HTTP application from its dependencies. Listens nowhere and keeps no global state. */
 export function createApp(deps: AppDeps) {
-  const system = new SystemService({
-    orm: deps.orm,
-    version: deps.config.version,
-    startedAt: deps.startedAt ?? Date.now(),
+  const { config, orm, platform } = deps;
+  const { auth } = config;
+  const system = new SystemService({ orm, version: config.version, startedAt: deps.startedAt ?? Date.now() });
+  const accessTokens = new AccessTokens({
+    secret: platform.signingSecret,
+    issuer: auth.issuer,
+    audience: auth.audience,
+    ttlSeconds: auth.accessTtlSeconds,
+  });
+  const sessions = new Sessions({
+    kv: platform.kv,
+    refreshTtlSeconds: auth.refreshTtlSeconds,
+    accessTtlSeconds: auth.accessTtlSeconds,
+  });
+  const windowMs = auth.rateWindowSeconds * 1000;
+  const limiter = (name: string, limit: number) =>
+    new RateLimiter({ store: platform.kv, name, limit, windowMs });
+  const accountsDeps: AccountsDeps = {
+    hasher: new PasswordHasher(),
+    accessTokens,
+    links: new LinkTokens({ secret: platform.signingSecret, ttlSeconds: auth.emailTokenTtlSeconds }),
+    sessions,
+    limits: {
+      loginAccount: limiter('login-account', auth.loginMaxFailures),
+      loginAddress: limiter('login-address', auth.loginIpMaxAttempts),
+      accountMailAddress: limiter('account-mail-address', auth.loginIpMaxAttempts),
+      accountMailRecipient: limiter('account-mail-recipient', 3),
+    },
+    publicUrl: config.publicUrl,
+    emailTokenTtlSeconds: auth.emailTokenTtlSeconds,
+    requireEmailVerification: auth.requireEmailVerification,
+    mailQueued: () => platform.mail.kick(),
+  };
+  const authHandlers = createAuthHandlers({
+    accounts: (ctx) => new AccountsService(ctx.em, accountsDeps),
+    cookie: {
+      path: `${API_PREFIX}/auth`,
+      secure: auth.cookieSecure,
+      maxAgeMs: auth.refreshTtlSeconds * 1000,
+    },
   });
   const handlers: RouterHandlers<Contract> = {
     system: createSystemHandlers({ system }),
+    auth: authHandlers,
+    users: createUsersHandlers({ users: (ctx) => new UsersService(ctx.em, { sessions }) }),
+    legacy: createLegacyHandlers(authHandlers),
   };
-  return createHttpApp({ ...deps, contract, handlers });
+  return createHttpApp({
+    ...deps,
+    contract,
+    handlers,
+    authenticate: tokenAuthenticator({ accessTokens, sessions }),
+  });
 }
 
 export type App = ReturnType<typeof createApp>;
 /** The type tRPC clients are written against. */
 export type TrpcRouter = App['trpcRouter'];
 
-export type HttpAppOptions<C extends AppRouter> = AppDeps & { contract: C; handlers: RouterHandlers<C> };
+export type HttpAppOptions<C extends AppRouter> = Pick<AppDeps, 'config' | 'orm' | 'logger'> & {
+  contract: C;
+  handlers: RouterHandlers<C>;
+  authenticate?: Authenticator;
+};
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -116,13 +176,27 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
     }),
   );
 
-  const context: RequestHandler = (req, _res, next) => {
+  const context: RequestHandler = (req, res, next) => {
     const ctx: RequestContext = {
       requestId: req.id as string,
       log: req.log,
       em: orm.em.fork(),
       principal: null,
       ip: req.ip ?? '',
+      userAgent: req.get('user-agent') ?? '',
+      cookies: {
+        get: (name) => (req.cookies as Record<string, string | undefined>)[name],
+        set: (name, value, o) =>
+          res.cookie(name, value, {
+            httpOnly: true,
+            sameSite: 'strict',
+            secure: o.secure,
+            path: o.path,
+            maxAge: o.maxAgeMs,
+          }),
+        clear: (name, o) =>
+          res.clearCookie(name, { httpOnly: true, sameSite: 'strict', secure: o.secure, path: o.path }),
+      },
     };
     req.ctx = ctx;
     next();
@@ -131,14 +205,15 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     res.json(openApi);
   });
+  app.use(cookieParser());
   app.use(
-    API_PREFIX,
+    '/api',
     context,
     requireContentType(routes),
     express.json({ limit: config.jsonBodyLimit, type: ['application/json', 'application/*+json'] }),
   );
   app.use(restRouter({ contract, handlers, authenticate }));
-  app.use(API_PREFIX, unmatchedRoute(routes));
+  app.use('/api', unmatchedRoute(routes));
 
   app.use(
     '/trpc',

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
-import { createApp, type AppDeps } from './app.ts';
+import { createApp } from './app.ts';
 import type { Config } from './config/env.ts';
 import { AuditEvent } from './modules/audit/audit-event.entity.ts';
 import { createOrm, migrate, type Orm } from './platform/db/orm.ts';
 import type { Logger } from './platform/logger.ts';
+import { createPlatform, type Platform } from './platform/platform.ts';
 
 export type RunningServer = { server: Server; orm: Orm; url: string; stop: () => Promise<void> };
 
@@ -11,17 +12,16 @@ export type RunningServer = { server: Server; orm: Orm; url: string; stop: () =>
  * config -> database -> migrations -> listen. `stop()` stops accepting connections, lets in-flight
  * requests finish (up to the shutdown timeout), then closes the database.
  */
-export async function startServer(
-  config: Config,
-  logger: Logger,
-  extra: Partial<AppDeps> = {},
-): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const startedAt = Date.now();
   const orm = await createOrm({ database: config.database, poolMax: config.dbPoolMax, logger });
+  let platform: Platform | undefined;
   try {
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-    const { express } = createApp({ config, orm, logger, startedAt, ...extra });
+    platform = createPlatform(config, orm, logger);
+    platform.mail.start();
+    const { express } = createApp({ config, orm, logger, startedAt, platform });
     const server = express.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -41,11 +41,13 @@ export async function startServer(
         const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
         await closed;
         clearTimeout(timer);
+        await platform?.close();
         await record(orm, 'server.stopped', {}).catch(() => undefined);
         await orm.close();
       })());
     return { server, orm, url, stop };
   } catch (e) {
+    await platform?.close();
     await orm.close();
     throw e;
   }

@@ -1,14 +1,27 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config, type Database } from '../src/config/env.ts';
 import { createOrm, MEMORY, migrate, type Orm } from '../src/platform/db/orm.ts';
 import { createLogger } from '../src/platform/logger.ts';
+import { createPlatform, type Platform } from '../src/platform/platform.ts';
 import { listen } from './listen.ts';
 
-/** Configuration for tests: quiet logs, no web app, anything else from the environment. */
+/**
+ * Configuration for tests: quiet logs, no web app, a fixed signing secret, data (mail files) in a
+ * temporary folder; anything else from the environment.
+ */
 export const testConfig = (overrides: Record<string, string> = {}): Config =>
-  loadConfig({ LOG_LEVEL: 'silent', SERVE_WEB: 'false', NODE_ENV: 'test', ...overrides });
+  loadConfig({
+    LOG_LEVEL: 'silent',
+    SERVE_WEB: 'false',
+    NODE_ENV: 'test',
+    JWT_SECRET: 'test-signing-secret-that-is-long-enough-0123456789',
+    DATA_DIR: path.join(tmpdir(), 'taskvault-test-data'),
+    ...overrides,
+  });
 
 export type TestDatabase = { database: Database; drop: () => Promise<void> };
 
@@ -48,6 +61,7 @@ export type TestServer = {
   orm: Orm;
   config: Config;
   app: ReturnType<typeof createApp>;
+  platform: Platform;
   /** Takes the database away from under the running server, as an outage would. */
   breakDatabase: () => Promise<void>;
   close: () => Promise<void>;
@@ -59,17 +73,22 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   const db = await createTestDatabase(config);
   const orm = await createOrm({ database: db.database });
   await migrate(orm);
-  const app = createApp({ config, orm, logger: createLogger('silent') });
+  const logger = createLogger('silent');
+  const platform = createPlatform(config, orm, logger, { mailPollIntervalMs: 50 });
+  platform.mail.start();
+  const app = createApp({ config, orm, logger, platform });
   const http = await listen(app.express);
   return {
     baseUrl: http.baseUrl,
     orm,
     config,
     app,
+    platform,
     // PostgreSQL reconnects after a close, so there the database itself goes away; PGlite just closes.
     breakDatabase: async () => (db.database.engine === 'postgresql' ? db.drop() : orm.close()),
     close: async () => {
       await http.close();
+      await platform.close();
       await orm.close();
       await db.drop();
     },

@@ -41,6 +41,35 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.string().default('false'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number<number>().int().min(0).default(10_000),
   SERVE_WEB: bool.default(true),
+  JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  JWT_ISSUER: z.string().min(1).default('taskvault'),
+  JWT_AUDIENCE: z.string().min(1).default('taskvault-api'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number<number>().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number<number>()
+    .int()
+    .min(60)
+    .default(7 * 86_400),
+  EMAIL_TOKEN_TTL_SECONDS: z.coerce
+    .number<number>()
+    .int()
+    .min(60)
+    .default(3 * 86_400),
+  REQUIRE_EMAIL_VERIFICATION: bool.default(true),
+  COOKIE_SECURE: bool.default(true),
+  SMTP_URL: z
+    .url()
+    .refine((u) => /^smtps?:\/\//.test(u), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Taskvault <no-reply@taskvault.local>'),
+  REDIS_URL: z
+    .url()
+    .refine((u) => /^rediss?:\/\//.test(u), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  ADMIN_PASSWORD: z.string().min(1).optional(),
+  LOGIN_MAX_FAILURES: z.coerce.number<number>().int().min(1).default(5),
+  LOGIN_IP_MAX_ATTEMPTS: z.coerce.number<number>().int().min(1).default(30),
+  AUTH_RATE_WINDOW_SECONDS: z.coerce.number<number>().int().min(1).default(900),
   WEB_DIST_DIR: z.string().min(1).default(path.join(repoRoot, 'packages/web/dist')),
 });
 
@@ -64,6 +93,25 @@ export type Config = {
   trustProxy: boolean | number | string;
   shutdownTimeoutMs: number;
   web: { serve: boolean; distDir: string };
+  auth: {
+    /** Unset: a secret is generated once and kept under DATA_DIR (refused in production). */
+    jwtSecret: string | undefined;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    emailTokenTtlSeconds: number;
+    requireEmailVerification: boolean;
+    cookieSecure: boolean;
+    /** Failed logins per account, and login attempts per client address, per window. */
+    loginMaxFailures: number;
+    loginIpMaxAttempts: number;
+    rateWindowSeconds: number;
+  };
+  mail: { smtpUrl: string | undefined; from: string };
+  redisUrl: string | undefined;
+  /** Only read by `npm run create-admin`. */
+  adminPassword: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -93,6 +141,10 @@ export function loadConfig(
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.JWT_SECRET)
+    throw new ConfigError(
+      'Invalid configuration:\n  JWT_SECRET: required in production (at least 32 characters)',
+    );
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
@@ -112,5 +164,21 @@ export function loadConfig(
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     web: { serve: e.SERVE_WEB, distDir: path.resolve(e.WEB_DIST_DIR) },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      emailTokenTtlSeconds: e.EMAIL_TOKEN_TTL_SECONDS,
+      requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
+      cookieSecure: e.COOKIE_SECURE,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginIpMaxAttempts: e.LOGIN_IP_MAX_ATTEMPTS,
+      rateWindowSeconds: e.AUTH_RATE_WINDOW_SECONDS,
+    },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    redisUrl: e.REDIS_URL,
+    adminPassword: e.ADMIN_PASSWORD,
   };
 }

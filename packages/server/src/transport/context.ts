@@ -9,6 +9,15 @@ export type Principal = {
   email: string;
   username: string;
   role: 'user' | 'admin';
+  /** The sign-in the access token belongs to. */
+  sessionId?: string;
+};
+
+/** Cookies of the current request and response, for the routes that deliver the refresh token as one. */
+export type CookieJar = {
+  get(name: string): string | undefined;
+  set(name: string, value: string, options: { path: string; maxAgeMs: number; secure: boolean }): void;
+  clear(name: string, options: { path: string; secure: boolean }): void;
 };
 
 /** Everything a handler may know about the request it serves; built once per request, by either transport. */
@@ -20,6 +29,8 @@ export type RequestContext = {
   /** Resolved only for routes whose access is not public. */
   principal: Principal | null;
   ip: string;
+  userAgent: string;
+  cookies: CookieJar;
 };
 
 /**

@@ -1,4 +1,7 @@
+import { Session } from '../../modules/accounts/session.entity.ts';
+import { User } from '../../modules/accounts/user.entity.ts';
 import { AuditEvent } from '../../modules/audit/audit-event.entity.ts';
+import { OutboxMessage } from '../mail/outbox-message.entity.ts';
 
 /** Every entity the ORM knows. A new entity is added here and gets a migration. */
-export const entities = [AuditEvent];
+export const entities = [AuditEvent, User, Session, OutboxMessage];

@@ -1,0 +1,167 @@
+import { initContract } from '@ts-rest/core';
+import { z } from 'zod';
+import { authResponses } from '../common/common-responses.ts';
+import { ErrorEnvelopeSchema, successEnvelope } from '../common/envelope.ts';
+import { routeMeta } from '../common/route-meta.ts';
+import {
+  ChangePasswordBodySchema,
+  CsrfHeadersSchema,
+  LoginBodySchema,
+  LogoutBodySchema,
+  PasswordResetBodySchema,
+  PasswordResetConfirmBodySchema,
+  RefreshBodySchema,
+  RegisterBodySchema,
+  ResendVerificationBodySchema,
+  TokenPairSchema,
+  UpdateProfileBodySchema,
+  UserSchema,
+  VerifyEmailParamsSchema,
+} from './auth.schemas.ts';
+
+const c = initContract();
+const Done = successEnvelope(z.null());
+
+/** The routes both documents' sign-up flows share, reused by the deprecated file-sharing paths. */
+export const registerRoute = {
+  method: 'POST',
+  body: RegisterBodySchema,
+  responses: { 201: successEnvelope(UserSchema) },
+  summary: 'Register',
+  description:
+    'Creates an account and sends a verification email. The answer is the new user (never a password hash). ' +
+    'Invalid data, a taken email or username, or a weak password: 400 naming each field.',
+  metadata: routeMeta('public'),
+} as const;
+
+export const loginRoute = {
+  method: 'POST',
+  body: LoginBodySchema,
+  responses: { 200: successEnvelope(TokenPairSchema), 401: ErrorEnvelopeSchema, 403: ErrorEnvelopeSchema },
+  summary: 'Log in',
+  description:
+    'Exchanges email or username and password for an access token (JWT, 15 minutes) and a refresh token. ' +
+    'Unknown user and wrong password get the same 401 `INVALID_CREDENTIALS`; 403 `EMAIL_NOT_VERIFIED` until the ' +
+    'email is verified, 403 `ACCOUNT_DISABLED` for a deactivated account; 429 with `Retry-After` after repeated ' +
+    'failures for one account or from one address.',
+  metadata: routeMeta('public'),
+} as const;
+
+export const verifyEmailRoute = {
+  method: 'GET',
+  pathParams: VerifyEmailParamsSchema,
+  responses: { 200: Done },
+  summary: 'Verify email',
+  description:
+    'Follows the link from the verification email. 400 `INVALID_LINK` for a malformed, tampered, expired or ' +
+    'already used link (links stop working once used, or when the email or password changes; they last 3 days).',
+  metadata: routeMeta('public'),
+} as const;
+
+export const authContract = c.router(
+  {
+    register: { ...registerRoute, path: '/register' },
+    verifyEmail: { ...verifyEmailRoute, path: '/verify-email/:uid/:token' },
+    resendVerification: {
+      method: 'POST',
+      path: '/verify-email/resend',
+      body: ResendVerificationBodySchema,
+      responses: { 202: Done },
+      summary: 'Resend the verification email',
+      description: 'Always 202 with the same answer, whether or not the address has an unverified account.',
+      metadata: routeMeta('public'),
+    },
+    login: { ...loginRoute, path: '/login' },
+    refresh: {
+      method: 'POST',
+      path: '/refresh',
+      headers: CsrfHeadersSchema,
+      body: RefreshBodySchema,
+      responses: {
+        200: successEnvelope(TokenPairSchema),
+        401: ErrorEnvelopeSchema,
+        403: ErrorEnvelopeSchema,
+      },
+      summary: 'Refresh the tokens',
+      description:
+        'Exchanges a refresh token for a new pair; the presented refresh token is spent. Presenting a spent ' +
+        'refresh token again is treated as theft: 401 and every token of that sign-in stops working. Without a ' +
+        '`refresh` in the body the HttpOnly cookie is used, which needs the `X-Taskvault-CSRF` header (403 without).',
+      metadata: routeMeta('public'),
+    },
+    logout: {
+      method: 'POST',
+      path: '/logout',
+      headers: CsrfHeadersSchema,
+      body: LogoutBodySchema,
+      responses: { 200: Done, 403: ErrorEnvelopeSchema },
+      summary: 'Log out',
+      description:
+        'Revokes the sign-in the refresh token belongs to (every token descended from it). Idempotent.',
+      metadata: routeMeta('public'),
+    },
+    logoutAll: {
+      method: 'POST',
+      path: '/logout-all',
+      body: c.noBody(),
+      responses: {
+        200: successEnvelope(z.object({ revokedSessions: z.number().int().min(0) })),
+        ...authResponses,
+      },
+      summary: 'Log out everywhere',
+      description: 'Revokes every sign-in of the caller, on every device.',
+      metadata: routeMeta('user'),
+    },
+    profile: {
+      method: 'GET',
+      path: '/profile',
+      responses: { 200: successEnvelope(UserSchema), ...authResponses },
+      summary: 'Your profile',
+      description: 'The signed-in user.',
+      metadata: routeMeta('user'),
+    },
+    updateProfile: {
+      method: 'PATCH',
+      path: '/profile',
+      body: UpdateProfileBodySchema,
+      responses: { 200: successEnvelope(UserSchema), ...authResponses },
+      summary: 'Update your profile',
+      description:
+        'Changes names, username or email. A new email makes the account unverified and sends a verification link ' +
+        'to the new address. A taken username or email: 400 naming the field.',
+      metadata: routeMeta('user'),
+    },
+    changePassword: {
+      method: 'POST',
+      path: '/change-password',
+      body: ChangePasswordBodySchema,
+      responses: { 200: Done, ...authResponses },
+      summary: 'Change your password',
+      description:
+        'Needs the current password (400 if wrong). Every other sign-in of the account is revoked.',
+      metadata: routeMeta('user'),
+    },
+    requestPasswordReset: {
+      method: 'POST',
+      path: '/password-reset',
+      body: PasswordResetBodySchema,
+      responses: { 202: Done },
+      summary: 'Request a password reset',
+      description:
+        'Always 202 with the same answer; when the address has an account, a reset link is emailed.',
+      metadata: routeMeta('public'),
+    },
+    confirmPasswordReset: {
+      method: 'POST',
+      path: '/password-reset/confirm',
+      body: PasswordResetConfirmBodySchema,
+      responses: { 200: Done },
+      summary: 'Set a new password with a reset link',
+      description:
+        'Uses the uid and token from the reset link. The link works once and expires after 3 days; every sign-in ' +
+        'of the account is revoked. 400 `INVALID_LINK` otherwise.',
+      metadata: routeMeta('public'),
+    },
+  },
+  { pathPrefix: '/auth' },
+);

@@ -1,0 +1,31 @@
+import { initContract } from '@ts-rest/core';
+import { loginRoute, registerRoute, verifyEmailRoute } from '../auth/auth.contract.ts';
+
+const c = initContract();
+const legacy = (description: string) =>
+  `Deprecated: the file-sharing API's original path, kept for its clients. ${description}`;
+
+/**
+ * The file-sharing document's original paths, served by the same handlers as their /api/v1 counterparts.
+ * New clients use /api/v1.
+ */
+export const legacyContract = c.router({
+  signup: {
+    ...registerRoute,
+    path: '/signup/',
+    deprecated: true,
+    description: legacy('Same as `POST /api/v1/auth/register`.'),
+  },
+  login: {
+    ...loginRoute,
+    path: '/login/',
+    deprecated: true,
+    description: legacy('Same as `POST /api/v1/auth/login`.'),
+  },
+  verifyEmail: {
+    ...verifyEmailRoute,
+    path: '/verify-email/:uid/:token/',
+    deprecated: true,
+    description: legacy('Same as `GET /api/v1/auth/verify-email/:uid/:token`.'),
+  },
+});

@@ -1,0 +1,111 @@
+import type { Contract, TokenPair } from '@taskvault/contract';
+import type { RequestContext } from '../../transport/context.ts';
+import { AppError } from '../../transport/errors.ts';
+import { ok, type RouterHandlers } from '../../transport/handlers.ts';
+import type { AccountsService, IssuedTokens } from './accounts.service.ts';
+
+export const REFRESH_COOKIE = 'tv_refresh';
+
+export type AccountsHandlerDeps = {
+  accounts: (ctx: RequestContext) => AccountsService;
+  /** The refresh cookie is only sent to the auth routes that read it. */
+  cookie: { path: string; secure: boolean; maxAgeMs: number };
+};
+
+const client = (ctx: RequestContext) => ({ ip: ctx.ip, userAgent: ctx.userAgent });
+
+/**
+ * The auth routes. Besides calling the service, they decide where the refresh token travels: in the body,
+ * or as an HttpOnly cookie the page's script never sees (then reading it back needs a header a cross-site
+ * form cannot send).
+ */
+export function createAuthHandlers({
+  accounts,
+  cookie,
+}: AccountsHandlerDeps): RouterHandlers<Contract['auth']> {
+  const deliver = (ctx: RequestContext, issued: IssuedTokens, transport: 'body' | 'cookie'): TokenPair => {
+    if (transport === 'body') return { ...issued.pair, refresh: issued.refresh };
+    ctx.cookies.set(REFRESH_COOKIE, issued.refresh, cookie);
+    return { ...issued.pair, refresh: null };
+  };
+  const fromCookie = (ctx: RequestContext, csrf: string | undefined): string => {
+    if (!csrf) throw new AppError('FORBIDDEN', 'Send the X-Taskvault-CSRF header to use the refresh cookie');
+    const token = ctx.cookies.get(REFRESH_COOKIE);
+    if (!token)
+      throw new AppError('INVALID_REFRESH_TOKEN', 'No refresh token: send it in the body, or log in again');
+    return token;
+  };
+
+  return {
+    register: async ({ body }, ctx) => ({
+      status: 201,
+      body: ok(
+        'Registered: we sent a verification link to your email address',
+        await accounts(ctx).register(body, client(ctx)),
+      ),
+    }),
+    verifyEmail: async ({ params }, ctx) => {
+      await accounts(ctx).verifyEmail(params.uid, params.token);
+      return { status: 200, body: ok('Email verified: you can log in now', null) };
+    },
+    resendVerification: async ({ body }, ctx) => {
+      await accounts(ctx).resendVerification(body.email, client(ctx));
+      return {
+        status: 202,
+        body: ok('If that address has an account waiting for verification, a new link is on its way', null),
+      };
+    },
+    login: async ({ body }, ctx) => {
+      const issued = await accounts(ctx).login(body, client(ctx));
+      return { status: 200, body: ok('Logged in', deliver(ctx, issued, body.refreshTransport)) };
+    },
+    refresh: async ({ body, headers }, ctx) => {
+      const token = body.refresh ?? fromCookie(ctx, headers['x-taskvault-csrf']);
+      const issued = await accounts(ctx).refresh(token);
+      // A token read from the cookie is replaced in the cookie, or the browser would keep a spent one.
+      return {
+        status: 200,
+        body: ok('Tokens refreshed', deliver(ctx, issued, body.refresh ? body.refreshTransport : 'cookie')),
+      };
+    },
+    logout: async ({ body, headers }, ctx) => {
+      const token = body.refresh ?? fromCookie(ctx, headers['x-taskvault-csrf']);
+      await accounts(ctx).logout(token);
+      if (!body.refresh) ctx.cookies.clear(REFRESH_COOKIE, cookie);
+      return { status: 200, body: ok('Logged out', null) };
+    },
+    logoutAll: async (_input, ctx) => {
+      const revokedSessions = await accounts(ctx).logoutAll(ctx.principal!);
+      return { status: 200, body: ok('Logged out everywhere', { revokedSessions }) };
+    },
+    profile: async (_input, ctx) => ({
+      status: 200,
+      body: ok('Your profile', await accounts(ctx).profile(ctx.principal!)),
+    }),
+    updateProfile: async ({ body }, ctx) => ({
+      status: 200,
+      body: ok('Profile updated', await accounts(ctx).updateProfile(ctx.principal!, body)),
+    }),
+    changePassword: async ({ body }, ctx) => {
+      await accounts(ctx).changePassword(ctx.principal!, body.currentPassword, body.newPassword);
+      return { status: 200, body: ok('Password changed; your other sessions have been signed out', null) };
+    },
+    requestPasswordReset: async ({ body }, ctx) => {
+      await accounts(ctx).requestPasswordReset(body.email, client(ctx));
+      return { status: 202, body: ok('If that address has an account, a reset link is on its way', null) };
+    },
+    confirmPasswordReset: async ({ body }, ctx) => {
+      await accounts(ctx).confirmPasswordReset(body.uid, body.token, body.newPassword);
+      return { status: 200, body: ok('Password changed; log in with your new password', null) };
+    },
+  };
+}
+
+/** The file-sharing document's original paths: the very same handlers. */
+export const createLegacyHandlers = (
+  auth: RouterHandlers<Contract['auth']>,
+): RouterHandlers<Contract['legacy']> => ({
+  signup: auth.register,
+  login: auth.login,
+  verifyEmail: auth.verifyEmail,
+});

@@ -1,0 +1,115 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from '../../platform/db/orm.ts';
+import type { KeyValueStore } from '../../platform/kv/kv.ts';
+import { AppError } from '../../transport/errors.ts';
+import { Session } from './session.entity.ts';
+import type { User } from './user.entity.ts';
+
+export type SessionsOptions = {
+  kv: KeyValueStore;
+  refreshTtlSeconds: number;
+  /** Access tokens of a revoked session are refused until they would have expired anyway. */
+  accessTtlSeconds: number;
+  now?: () => Date;
+};
+
+export type IssuedRefresh = { sessionId: string; refresh: string; expiresAt: Date };
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const revokedKey = (sessionId: string) => `revoked-session:${sessionId}`;
+// `<session id>.<secret>`: the id finds the family, the secret proves possession of its current token.
+const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+
+const invalid = () => new AppError('INVALID_REFRESH_TOKEN', 'Invalid, expired or revoked refresh token');
+
+/**
+ * Sign-ins and their refresh tokens (RFC 9700 §4.14.2): every use rotates the token; presenting a spent
+ * token revokes the whole family, since either the legitimate client or an attacker holds a copy.
+ */
+export class Sessions {
+  readonly #o: Required<SessionsOptions>;
+
+  constructor(options: SessionsOptions) {
+    this.#o = { now: () => new Date(), ...options };
+  }
+
+  /** Starts a sign-in. The caller flushes. */
+  start(em: EntityManager, user: User, client: { userAgent: string; ip: string }): IssuedRefresh {
+    const secret = randomBytes(32).toString('base64url');
+    const session = em.create(Session, {
+      user,
+      currentTokenHash: sha256(secret),
+      expiresAt: new Date(this.#o.now().getTime() + this.#o.refreshTtlSeconds * 1000),
+      userAgent: client.userAgent.slice(0, 255),
+      ip: client.ip.slice(0, 64),
+    });
+    return { sessionId: session.id, refresh: `${session.id}.${secret}`, expiresAt: session.expiresAt };
+  }
+
+  /**
+   * Spends `refresh` and issues its successor. The swap is a compare-and-set on the current hash, so of two
+   * concurrent uses of one token exactly one wins; the loser is treated as a replay.
+   */
+  async rotate(em: EntityManager, refresh: string): Promise<{ session: Session; issued: IssuedRefresh }> {
+    const match = TOKEN.exec(refresh);
+    if (!match) throw invalid();
+    const [, sessionId, secret] = match as unknown as [string, string, string];
+    const session = await em.findOne(Session, { id: sessionId }, { populate: ['user'] });
+    const now = this.#o.now();
+    if (!session || session.revokedAt || session.expiresAt <= now) throw invalid();
+
+    const next = randomBytes(32).toString('base64url');
+    const swapped = await em.nativeUpdate(
+      Session,
+      { id: sessionId, currentTokenHash: sha256(secret), revokedAt: null },
+      { currentTokenHash: sha256(next), generation: session.generation + 1, lastUsedAt: now },
+    );
+    if (swapped !== 1) {
+      await this.revoke(em, [sessionId], 'reuse-detected');
+      throw invalid();
+    }
+    em.clear();
+    const fresh = await em.findOneOrFail(Session, { id: sessionId }, { populate: ['user'] });
+    return {
+      session: fresh,
+      issued: { sessionId, refresh: `${sessionId}.${next}`, expiresAt: fresh.expiresAt },
+    };
+  }
+
+  /** The sign-in a refresh token belongs to, whether or not the token is current (for logout). */
+  sessionIdOf(refresh: string): string | null {
+    return TOKEN.exec(refresh)?.[1] ?? null;
+  }
+
+  /** Revokes sessions and refuses their access tokens from now on. Returns how many were still live. */
+  async revoke(em: EntityManager, sessionIds: string[], reason: string): Promise<number> {
+    if (sessionIds.length === 0) return 0;
+    const count = await em.nativeUpdate(
+      Session,
+      { id: { $in: sessionIds }, revokedAt: null },
+      { revokedAt: this.#o.now(), revokedReason: reason },
+    );
+    await Promise.all(
+      sessionIds.map((id) => this.#o.kv.set(revokedKey(id), reason, this.#o.accessTtlSeconds * 1000)),
+    );
+    return count;
+  }
+
+  /** Revokes every live session of a user, but `keep` (the caller's own, after a password change). */
+  async revokeAllOf(em: EntityManager, userId: string, reason: string, keep?: string): Promise<number> {
+    const live = await em.find(
+      Session,
+      { user: userId, revokedAt: null, ...(keep ? { id: { $ne: keep } } : {}) },
+      { fields: ['id'] },
+    );
+    return this.revoke(
+      em,
+      live.map((s) => s.id),
+      reason,
+    );
+  }
+
+  async isRevoked(sessionId: string): Promise<boolean> {
+    return (await this.#o.kv.get(revokedKey(sessionId))) !== null;
+  }
+}

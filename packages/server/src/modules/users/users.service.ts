@@ -1,0 +1,93 @@
+import type { AdminUpdateUserBody, ListUsersQuery, PageInfo, User as UserDto } from '@taskvault/contract';
+import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '../../platform/db/orm.ts';
+import { decodeCursor, encodeCursor, pageInfo } from '../../platform/db/pagination.ts';
+import type { Principal } from '../../transport/context.ts';
+import { AppError, validationError } from '../../transport/errors.ts';
+import type { Sessions } from '../accounts/sessions.ts';
+import { toUserDto } from '../accounts/user-dto.ts';
+import { User } from '../accounts/user.entity.ts';
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+const notFound = () => new AppError('NOT_FOUND', 'No such user');
+
+/** Administration of accounts. Admins cannot lock themselves out: no self-demotion, -deactivation or -deletion. */
+export class UsersService {
+  readonly #em: EntityManager;
+  readonly #sessions: Sessions;
+
+  constructor(em: EntityManager, deps: { sessions: Sessions }) {
+    this.#em = em;
+    this.#sessions = deps.sessions;
+  }
+
+  /** Newest first, with a keyset cursor on (createdAt, id) so pages stay stable while users sign up. */
+  async list(query: ListUsersQuery): Promise<{ items: UserDto[]; page: PageInfo }> {
+    const where: FilterQuery<User> = {};
+    if (query.search) {
+      const like = `%${escapeLike(query.search.toLowerCase())}%`;
+      where.$or = [{ email: { $like: like } }, { usernameKey: { $like: like } }];
+    }
+    if (query.role) where.role = query.role;
+    if (query.verified !== undefined) where.emailVerifiedAt = query.verified ? { $ne: null } : null;
+    if (query.active !== undefined) where.isActive = query.active;
+
+    const total = await this.#em.count(User, where);
+    let pageWhere: FilterQuery<User> = where;
+    if (query.cursor) {
+      const c = decodeCursor(query.cursor);
+      const at = typeof c.k === 'string' ? new Date(c.k) : null;
+      if (!at || Number.isNaN(at.getTime())) throw validationError({ cursor: ['Invalid cursor'] });
+      pageWhere = {
+        $and: [where, { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: c.id } }] }],
+      };
+    }
+    const rows = await this.#em.find(User, pageWhere, {
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      limit: query.limit + 1,
+      ...(query.cursor ? {} : { offset: query.offset ?? 0 }),
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    const next =
+      rows.length > query.limit && last
+        ? encodeCursor({ k: last.createdAt.toISOString(), id: last.id })
+        : null;
+    return { items: items.map(toUserDto), page: pageInfo(query.limit, total, next) };
+  }
+
+  async get(id: string): Promise<UserDto> {
+    const user = await this.#em.findOne(User, { id });
+    if (!user) throw notFound();
+    return toUserDto(user);
+  }
+
+  async update(actor: Principal, id: string, body: AdminUpdateUserBody): Promise<UserDto> {
+    const user = await this.#em.findOne(User, { id });
+    if (!user) throw notFound();
+    if (user.id === actor.id) {
+      const errors: Record<string, string[]> = {};
+      if (body.role === 'user') errors.role = ['You cannot remove your own administrator role'];
+      if (body.isActive === false) errors.isActive = ['You cannot deactivate your own account'];
+      if (Object.keys(errors).length) throw validationError(errors);
+    }
+    const demoted = body.role !== undefined && body.role !== user.role && body.role === 'user';
+    const deactivated = body.isActive === false && user.isActive;
+    if (body.role !== undefined) user.role = body.role;
+    if (body.isActive !== undefined) user.isActive = body.isActive;
+    // Access tokens carry the role and outlive a deactivation: end every sign-in so neither lingers.
+    if (demoted || deactivated)
+      await this.#sessions.revokeAllOf(this.#em, user.id, deactivated ? 'account-disabled' : 'role-changed');
+    await this.#em.flush();
+    return toUserDto(user);
+  }
+
+  async remove(actor: Principal, id: string): Promise<void> {
+    if (id === actor.id) throw validationError({ id: ['You cannot delete your own account'] });
+    const user = await this.#em.findOne(User, { id });
+    if (!user) throw notFound();
+    await this.#sessions.revokeAllOf(this.#em, user.id, 'account-deleted');
+    this.#em.remove(user);
+    await this.#em.flush();
+  }
+}

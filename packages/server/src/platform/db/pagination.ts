@@ -1,0 +1,25 @@
+import type { PageInfo } from '@taskvault/contract';
+import { validationError } from '../../transport/errors.ts';
+
+/** Where a page ended: the sort key of its last row and the id that breaks ties. */
+export type Cursor = { k: string | number | null; id: string };
+
+/** Opaque to clients: base64url JSON they hand back as `cursor`. */
+export const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+export function decodeCursor(raw: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
+    const keyOk = c.k === null || typeof c.k === 'string' || typeof c.k === 'number';
+    if (keyOk && typeof c.id === 'string' && c.id.length <= 64) return { k: c.k!, id: c.id };
+  } catch {
+    // fall through: any decoding failure is the same bad cursor
+  }
+  throw validationError({ cursor: ['Invalid cursor'] });
+}
+
+export const pageInfo = (limit: number, total: number, nextCursor: string | null): PageInfo => ({
+  limit,
+  total,
+  nextCursor,
+});

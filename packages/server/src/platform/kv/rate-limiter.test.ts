@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { KeyValueStore } from './kv.ts';
+import { MemoryStore } from './memory-store.ts';
+import { RateLimiter, type RateLimiterOptions } from './rate-limiter.ts';
+import { RedisStore } from './redis-store.ts';
+
+// The Redis this machine runs for tests; config/env.ts has no setting for it yet.
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const WINDOW = 300;
+const PAST_WINDOW = WINDOW + 60;
+
+/** One engine under test: memory on a clock the test moves, Redis on real time. */
+type Engine = {
+  name: string;
+  setup: () => Promise<void>;
+  teardown: () => Promise<void>;
+  open: () => KeyValueStore;
+  now: () => number;
+  elapse: (ms: number) => Promise<void>;
+};
+
+function memoryEngine(): Engine {
+  let clock = Date.UTC(2030, 0, 1);
+  return {
+    name: 'memory',
+    setup: async () => {},
+    teardown: async () => {},
+    open: () => new MemoryStore({ now: () => clock }),
+    now: () => clock,
+    elapse: async (ms) => {
+      clock += ms;
+    },
+  };
+}
+
+/** Redis under a prefix of this run's own, deleted afterwards; a Redis that is not there fails the suite. */
+function redisEngine(): Engine {
+  const prefix = `taskvault-test:${randomBytes(6).toString('hex')}:`;
+  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  admin.on('error', () => {});
+  let opened = 0;
+  return {
+    name: 'redis',
+    setup: async () => {
+      await admin.connect();
+      expect(await admin.ping()).toBe('PONG');
+    },
+    teardown: async () => {
+      if (admin.status !== 'ready') return admin.disconnect();
+      const keys: string[] = [];
+      for await (const batch of admin.scanStream({ match: `${prefix}*`, count: 1000 })) {
+        keys.push(...(batch as string[]));
+      }
+      if (keys.length > 0) await admin.del(...keys);
+      await admin.quit();
+    },
+    open: () => new RedisStore({ url: REDIS_URL, prefix: `${prefix}${++opened}:` }),
+    now: Date.now,
+    elapse: (ms) => sleep(ms),
+  };
+}
+
+describe.each([memoryEngine(), redisEngine()])('RateLimiter on $name', (engine) => {
+  let store: KeyValueStore;
+  const limiter = (options: Partial<RateLimiterOptions> = {}) =>
+    new RateLimiter({ store, limit: 3, windowMs: WINDOW, name: 'login', now: engine.now, ...options });
+
+  beforeAll(engine.setup);
+  afterAll(engine.teardown);
+  beforeEach(() => {
+    store = engine.open();
+  });
+  afterEach(async () => store.close());
+
+  it('allows `limit` hits, counting down what remains, then refuses', async () => {
+    const login = limiter();
+    expect(await login.hit('alice')).toEqual({ allowed: true, remaining: 2, retryAfterSeconds: 0 });
+    expect(await login.hit('alice')).toEqual({ allowed: true, remaining: 1, retryAfterSeconds: 0 });
+    expect(await login.hit('alice')).toEqual({ allowed: true, remaining: 0, retryAfterSeconds: 0 });
+    // Under a second left in the window still means "come back in 1 second", never 0.
+    expect(await login.hit('alice')).toEqual({ allowed: false, remaining: 0, retryAfterSeconds: 1 });
+    expect(await login.hit('alice')).toEqual({ allowed: false, remaining: 0, retryAfterSeconds: 1 });
+  });
+
+  it('tells a refused client how many seconds are left in the window, rounded up', async () => {
+    const login = limiter({ limit: 1, windowMs: 2_500 });
+    await login.hit('alice');
+    expect(await login.hit('alice')).toMatchObject({ allowed: false, retryAfterSeconds: 3 });
+    await engine.elapse(1_000);
+    expect(await login.hit('alice')).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+  });
+
+  it('allows the key again once the window has passed, however often it was refused', async () => {
+    const login = limiter();
+    for (let i = 0; i < 3; i++) await login.hit('alice');
+    await engine.elapse(WINDOW / 3);
+    // Refused hits count, but do not push the end of the window back.
+    for (let i = 0; i < 5; i++) expect((await login.hit('alice')).allowed).toBe(false);
+    await engine.elapse(PAST_WINDOW - WINDOW / 3);
+    expect(await login.hit('alice')).toEqual({ allowed: true, remaining: 2, retryAfterSeconds: 0 });
+  });
+
+  it('lets reset clear a refused key at once', async () => {
+    const login = limiter();
+    for (let i = 0; i < 4; i++) await login.hit('alice');
+    expect((await login.hit('alice')).allowed).toBe(false);
+    await login.reset('alice');
+    expect(await login.hit('alice')).toEqual({ allowed: true, remaining: 2, retryAfterSeconds: 0 });
+    await login.reset('never-hit');
+  });
+
+  it('counts each key on its own', async () => {
+    const login = limiter();
+    for (let i = 0; i < 4; i++) await login.hit('alice');
+    expect(await login.hit('bob')).toEqual({ allowed: true, remaining: 2, retryAfterSeconds: 0 });
+    expect((await login.hit('alice')).allowed).toBe(false);
+    await login.reset('bob');
+    expect((await login.hit('alice')).allowed).toBe(false);
+  });
+
+  it('keeps limiters with different names apart, and shares counts between instances of one name', async () => {
+    const login = limiter({ name: 'login' });
+    const signup = limiter({ name: 'signup' });
+    // Another server process, limiting the same thing through the same store.
+    const loginElsewhere = limiter({ name: 'login' });
+    for (let i = 0; i < 3; i++) await login.hit('198.51.100.7');
+    expect(await signup.hit('198.51.100.7')).toMatchObject({ allowed: true, remaining: 2 });
+    expect((await loginElsewhere.hit('198.51.100.7')).allowed).toBe(false);
+  });
+});
+
+describe('RateLimiter options', () => {
+  const store = new MemoryStore();
+  afterAll(async () => store.close());
+
+  it('refuses a limit, window or name that cannot work', () => {
+    const ok = { store, limit: 5, windowMs: 60_000, name: 'login' };
+    expect(() => new RateLimiter(ok)).not.toThrow();
+    for (const limit of [0, -1, 2.5]) expect(() => new RateLimiter({ ...ok, limit })).toThrow(RangeError);
+    for (const windowMs of [0, 0.5]) expect(() => new RateLimiter({ ...ok, windowMs })).toThrow(RangeError);
+    for (const name of ['', 'login:ip', 'with space']) {
+      expect(() => new RateLimiter({ ...ok, name })).toThrow(RangeError);
+    }
+  });
+});

@@ -1,0 +1,268 @@
+import { LockMode } from '@mikro-orm/core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, testConfig, type TestDatabase } from '../../../test/harness.ts';
+import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
+import { createOrm, migrate, type Orm } from '../db/orm.ts';
+import { createLogger } from '../logger.ts';
+import { MailDispatcher, type MailDispatcherOptions } from './mail-dispatcher.ts';
+import type { MailMessage, MailTransport } from './mail-transport.ts';
+import { enqueueMail } from './outbox.ts';
+import { OutboxMessage } from './outbox-message.entity.ts';
+import { SmtpTransport } from './smtp-transport.ts';
+
+const FROM = 'Taskvault <no-reply@taskvault.test>';
+const HOUR = 3_600_000;
+
+const mail = (to: string): MailMessage => ({
+  to,
+  subject: `Hello ${to}`,
+  text: `Text for ${to}`,
+  html: `<p>HTML for ${to}</p>`,
+});
+
+/** A promise the test resolves when it chooses. */
+function gate() {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve: () => resolve() };
+}
+
+/** A clock the test moves; it starts an hour ahead so that messages created just now are due. */
+function testClock() {
+  let t = Date.now() + HOUR;
+  return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
+}
+
+describe('MailDispatcher', () => {
+  let db: TestDatabase;
+  let orm: Orm;
+  let sink: SmtpSink;
+  let transport: SmtpTransport;
+  const dispatchers: MailDispatcher[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    orm = await createOrm({ database: db.database });
+    await migrate(orm);
+    sink = await startSmtpSink();
+    transport = new SmtpTransport(sink.url);
+  });
+  afterAll(async () => {
+    await transport.close();
+    await sink.close();
+    await orm.close();
+    await db.drop();
+  });
+  beforeEach(async () => {
+    await orm.em.fork().nativeDelete(OutboxMessage, {});
+    sink.messages.length = 0;
+    sink.failNext(0);
+  });
+  afterEach(async () => {
+    await Promise.all(dispatchers.splice(0).map((d) => d.stop()));
+  });
+
+  function dispatcher(options: Partial<MailDispatcherOptions> = {}): MailDispatcher {
+    const d = new MailDispatcher({ orm, transport, from: FROM, logger: createLogger('silent'), ...options });
+    dispatchers.push(d);
+    return d;
+  }
+
+  const outbox = () => orm.em.fork().find(OutboxMessage, {}, { orderBy: { to: 'asc' } });
+
+  it('delivers an email queued in a transaction that commits', async () => {
+    await orm.em.fork().transactional(async (em) => {
+      enqueueMail(em, mail('ada@example.com'));
+    });
+
+    expect(await dispatcher().runOnce()).toEqual({ sent: 1, failed: 0 });
+    expect(sink.messages).toEqual([{ from: FROM, ...mail('ada@example.com') }]);
+    const [row] = await outbox();
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
+    expect(row!.sentAt).toBeInstanceOf(Date);
+  });
+
+  it('sends nothing for a transaction that rolls back', async () => {
+    await expect(
+      orm.em.fork().transactional(async (em) => {
+        enqueueMail(em, mail('ghost@example.com'));
+        await em.flush();
+        throw new Error('the signup failed after the email was queued');
+      }),
+    ).rejects.toThrow('the signup failed');
+
+    expect(await outbox()).toEqual([]);
+    expect(await dispatcher().runOnce()).toEqual({ sent: 0, failed: 0 });
+    expect(sink.messages).toEqual([]);
+  });
+
+  it('retries through an SMTP outage with backoff, then delivers', async () => {
+    const clock = testClock();
+    const d = dispatcher({ now: clock.now, backoffMs: (attempt) => attempt * 60_000 });
+    await orm.em.fork().transactional(async (em) => {
+      enqueueMail(em, mail('retry@example.com'));
+    });
+    sink.failNext(2);
+
+    expect(await d.runOnce()).toEqual({ sent: 0, failed: 1 });
+    let [row] = await outbox();
+    expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(row!.lastError).toMatch(/451/);
+    expect(row!.nextAttemptAt.getTime()).toBe(clock.now().getTime() + 60_000);
+
+    // Not due before its backoff has passed.
+    clock.advance(59_000);
+    expect(await d.runOnce()).toEqual({ sent: 0, failed: 0 });
+
+    clock.advance(1_000);
+    expect(await d.runOnce()).toEqual({ sent: 0, failed: 1 });
+    [row] = await outbox();
+    expect(row).toMatchObject({ status: 'pending', attempts: 2 });
+    expect(row!.nextAttemptAt.getTime()).toBe(clock.now().getTime() + 120_000);
+
+    clock.advance(120_000);
+    expect(await d.runOnce()).toEqual({ sent: 1, failed: 0 });
+    [row] = await outbox();
+    expect(row).toMatchObject({ status: 'sent', attempts: 3 });
+    expect(sink.messages.map((m) => m.to)).toEqual(['retry@example.com']);
+  });
+
+  it("gives a message up as 'failed' after maxAttempts, and the error never escapes", async () => {
+    const clock = testClock();
+    const broken: MailTransport = {
+      send: async () => {
+        throw new Error(`connection refused ${'x'.repeat(5000)}`);
+      },
+      close: async () => {},
+    };
+    const d = dispatcher({ transport: broken, now: clock.now, maxAttempts: 3 });
+    await orm.em.fork().transactional(async (em) => {
+      enqueueMail(em, mail('never@example.com'));
+    });
+
+    for (let i = 0; i < 3; i++) {
+      expect(await d.runOnce()).toEqual({ sent: 0, failed: 1 });
+      clock.advance(HOUR);
+    }
+    expect(await d.runOnce()).toEqual({ sent: 0, failed: 0 });
+    const [row] = await outbox();
+    expect(row).toMatchObject({ status: 'failed', attempts: 3, sentAt: null });
+    expect(row!.lastError).toMatch(/^connection refused x+…$/);
+    expect(row!.lastError!.length).toBe(1000);
+  });
+
+  it('delivers each message exactly once when two dispatchers run at the same time', async () => {
+    const count = 30;
+    await orm.em.fork().transactional(async (em) => {
+      for (let i = 0; i < count; i++) enqueueMail(em, mail(`user${String(i).padStart(2, '0')}@example.com`));
+    });
+    // On PostgreSQL the second dispatcher is another server instance with its own connection pool, so the
+    // claims really race and SKIP LOCKED decides; PGlite has one connection and runs them one after the other.
+    const other = db.database.engine === 'postgresql' ? await createOrm({ database: db.database }) : orm;
+    try {
+      const a = dispatcher({ batchSize: 4 });
+      const b = dispatcher({ orm: other, batchSize: 4 });
+      const results = await Promise.all([a.runOnce(), b.runOnce(), a.runOnce(), b.runOnce()]);
+
+      expect(results.reduce((n, r) => n + r.sent, 0)).toBe(count);
+      expect(results.every((r) => r.failed === 0)).toBe(true);
+      const received = sink.messages.map((m) => m.to).sort();
+      expect(received).toHaveLength(count);
+      expect(new Set(received).size).toBe(count);
+      const rows = await outbox();
+      expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+    } finally {
+      if (other !== orm) await other.close();
+    }
+  });
+
+  // PGlite has one connection, so a transaction held open here would just make the dispatcher wait for it.
+  it.runIf(testConfig().testDatabaseUrl)(
+    'skips a message another instance holds locked instead of waiting for it',
+    async () => {
+      await orm.em.fork().transactional(async (em) => {
+        enqueueMail(em, mail('free@example.com'));
+        enqueueMail(em, mail('locked@example.com'));
+      });
+      const other = await createOrm({ database: db.database });
+      try {
+        const holder = other.em.fork();
+        await holder.begin();
+        await holder.findOneOrFail(
+          OutboxMessage,
+          { to: 'locked@example.com' },
+          { lockMode: LockMode.PESSIMISTIC_WRITE },
+        );
+        expect(await dispatcher().runOnce()).toEqual({ sent: 1, failed: 0 });
+        expect(sink.messages.map((m) => m.to)).toEqual(['free@example.com']);
+        await holder.rollback();
+        expect(await dispatcher().runOnce()).toEqual({ sent: 1, failed: 0 });
+        expect(sink.messages.map((m) => m.to)).toEqual(['free@example.com', 'locked@example.com']);
+      } finally {
+        await other.close();
+      }
+    },
+  );
+
+  it('polls once started, runs again after a kick that came during a run, and stop waits for that run', async () => {
+    let open = gate();
+    const sent: string[] = [];
+    const slow: MailTransport = {
+      send: async (m) => {
+        await open.promise;
+        sent.push(m.to);
+      },
+      close: async () => {},
+    };
+    const attemptsOf = async (to: string) => (await outbox()).find((r) => r.to === to)?.attempts;
+    const d = dispatcher({ transport: slow, pollIntervalMs: 60_000 });
+    await orm.em.fork().transactional(async (em) => {
+      enqueueMail(em, mail('a-first@example.com'));
+    });
+
+    d.kick();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await attemptsOf('a-first@example.com')).toBe(0); // a dispatcher that was not started sends nothing
+
+    d.start(); // the first run is immediate, not a poll interval away
+    await expect.poll(() => attemptsOf('a-first@example.com')).toBe(1);
+    await orm.em.fork().transactional(async (em) => {
+      enqueueMail(em, mail('b-second@example.com'));
+    });
+    d.kick();
+    d.kick();
+    open.resolve();
+    // Long before the next poll (a minute away): the kicks made the dispatcher run again after its run.
+    await expect.poll(() => sent).toEqual(['a-first@example.com', 'b-second@example.com']);
+
+    open = gate();
+    await orm.em.fork().transactional(async (em) => {
+      enqueueMail(em, mail('c-third@example.com'));
+    });
+    d.kick();
+    await expect.poll(() => attemptsOf('c-third@example.com')).toBe(1);
+    let stopped = false;
+    const stopping = d.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stopped).toBe(false);
+    open.resolve();
+    await stopping;
+    expect((await outbox()).map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('logs a database failure instead of throwing it', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = createLogger('info', {
+      write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }),
+    });
+    const down = {
+      em: {
+        fork: () => {
+          throw new Error('connection terminated');
+        },
+      },
+    } as unknown as Orm;
+    expect(await dispatcher({ orm: down, logger }).runOnce()).toEqual({ sent: 0, failed: 0 });
+    expect(lines).toMatchObject([{ level: 50, msg: 'mail dispatch failed' }]);
+  });
+});

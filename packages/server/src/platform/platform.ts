@@ -1,0 +1,53 @@
+import path from 'node:path';
+import type { Config } from '../config/env.ts';
+import type { Orm } from './db/orm.ts';
+import { createKeyValueStore } from './kv/create-kv.ts';
+import type { KeyValueStore } from './kv/kv.ts';
+import type { Logger } from './logger.ts';
+import { createMailTransport } from './mail/create-mail-transport.ts';
+import { MailDispatcher } from './mail/mail-dispatcher.ts';
+import type { MailTransport } from './mail/mail-transport.ts';
+import { resolveSigningSecret } from './secrets.ts';
+
+/** The engines the app runs on, each embedded by default and a production service when configured. */
+export type Platform = {
+  kv: KeyValueStore;
+  mail: MailDispatcher;
+  signingSecret: string;
+  close: () => Promise<void>;
+};
+
+export type PlatformOverrides = {
+  transport?: MailTransport;
+  kv?: KeyValueStore;
+  mailPollIntervalMs?: number;
+};
+
+export function createPlatform(
+  config: Config,
+  orm: Orm,
+  logger: Logger,
+  overrides: PlatformOverrides = {},
+): Platform {
+  const kv = overrides.kv ?? createKeyValueStore({ redisUrl: config.redisUrl, logger });
+  const transport =
+    overrides.transport ??
+    createMailTransport({ smtpUrl: config.mail.smtpUrl, dir: path.join(config.dataDir, 'mail'), logger });
+  const mail = new MailDispatcher({
+    orm,
+    transport,
+    from: config.mail.from,
+    logger,
+    ...(overrides.mailPollIntervalMs ? { pollIntervalMs: overrides.mailPollIntervalMs } : {}),
+  });
+  return {
+    kv,
+    mail,
+    signingSecret: resolveSigningSecret(config.auth.jwtSecret, config.dataDir, logger),
+    close: async () => {
+      await mail.stop();
+      await transport.close();
+      await kv.close();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { ErrorEnvelope, TokenPair, User } from '@taskvault/contract';
+import { expect } from 'vitest';
+import { createAdmin } from '../src/modules/accounts/create-admin.ts';
+import { PasswordHasher } from '../src/modules/accounts/password-hasher.ts';
+import type { SmtpSink } from './smtp-sink.ts';
+import type { TestServer } from './harness.ts';
+
+export type Res<T = unknown> = { status: number; body: T; headers: Headers };
+
+/** JSON over real HTTP, with an optional bearer token and extra headers. */
+export function jsonClient(baseUrl: string) {
+  const call = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    init: { token?: string; headers?: Record<string, string> } = {},
+  ): Promise<Res<T>> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        ...init.headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+  };
+  return {
+    get: <T = unknown>(path: string, init?: { token?: string; headers?: Record<string, string> }) =>
+      call<T>('GET', path, undefined, init),
+    post: <T = unknown>(
+      path: string,
+      body?: unknown,
+      init?: { token?: string; headers?: Record<string, string> },
+    ) => call<T>('POST', path, body, init),
+    patch: <T = unknown>(path: string, body?: unknown, init?: { token?: string }) =>
+      call<T>('PATCH', path, body, init),
+    delete: <T = unknown>(path: string, init?: { token?: string }) =>
+      call<T>('DELETE', path, undefined, init),
+  };
+}
+
+export type Ok<T> = { success: true; message: string; data: T };
+export type Err = ErrorEnvelope;
+
+let counter = 0;
+/** A fresh, valid identity: unique within the run, with a password the policy accepts. */
+export const newIdentity = (prefix = 'user') => {
+  const n = `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+  return { email: `${n}@example.com`, username: n, password: 'correct horse battery staple 42' };
+};
+
+/** The verification link in the email the sink received for `email`, as `{ uid, token }`. */
+export async function verificationLinkFor(
+  sink: SmtpSink,
+  email: string,
+  kind: 'verify-email' | 'reset-password' = 'verify-email',
+) {
+  const mail = await sink.waitFor((m) => m.to.includes(email) && m.text.includes(`/${kind}/`));
+  const match = new RegExp(`https?://[^\\s]+/${kind}/([^/\\s]+)/([^/\\s]+)`).exec(mail.text);
+  expect(match, `a ${kind} link in the email to ${email}`).not.toBeNull();
+  return { uid: match![1]!, token: match![2]!, mail };
+}
+
+/** Registers through the API, follows the emailed link, and logs in. */
+export async function signUpVerifiedUser(srv: TestServer, sink: SmtpSink, identity = newIdentity()) {
+  const api = jsonClient(srv.baseUrl);
+  const reg = await api.post<Ok<User>>('/api/v1/auth/register', identity);
+  expect(reg.status).toBe(201);
+  const { uid, token } = await verificationLinkFor(sink, identity.email);
+  expect((await api.get(`/api/v1/auth/verify-email/${uid}/${token}`)).status).toBe(200);
+  const login = await api.post<Ok<TokenPair>>('/api/v1/auth/login', {
+    email: identity.email,
+    password: identity.password,
+  });
+  expect(login.status).toBe(200);
+  return { identity, user: reg.body.data, tokens: login.body.data };
+}
+
+/** An administrator made the way an operator makes the first one, then logged in through the API. */
+export async function adminSession(srv: TestServer, identity = newIdentity('admin')) {
+  await createAdmin(srv.orm.em.fork(), new PasswordHasher(), identity);
+  const login = await jsonClient(srv.baseUrl).post<Ok<TokenPair>>('/api/v1/auth/login', {
+    email: identity.email,
+    password: identity.password,
+  });
+  expect(login.status).toBe(200);
+  return { identity, tokens: login.body.data };
+}
