@@ -23,6 +23,9 @@ export const testConfig = (overrides: Record<string, string> = {}): Config =>
     ...overrides,
   });
 
+/** The Redis this machine kind runs; tests of the Redis engine use it. */
+export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+
 export type TestDatabase = { database: Database; drop: () => Promise<void> };
 
 /**
