@@ -86,8 +86,8 @@ describe('forged and stale access tokens', () => {
 });
 
 describe.each([
-  { engine: 'in-process memory', env: {} as Record<string, string> },
-  { engine: 'Redis', env: { REDIS_URL: TEST_REDIS_URL } as Record<string, string> },
+  { engine: 'in-process memory', env: {} },
+  { engine: 'Redis', env: { REDIS_URL: TEST_REDIS_URL } },
 ])('rate limits and revocation on $engine', ({ env }) => {
   let srv: TestServer;
   beforeAll(async () => {
