@@ -31,6 +31,11 @@ if (ready.status === 503) {
 }
 // @ts-expect-error 418 is not a status this route declares
 if (ready.status === 418) void 0;
+const profile = await api.auth.profile();
+// A signed-in route declares 401 in its types: without a token, that is what comes back.
+if (profile.status !== 401) throw new Error('expected 401 without a token, got ' + profile.status);
+const code: 'UNAUTHENTICATED' | string = profile.body.code;
+void code;
 const wrongMethod = await fetch(process.argv[2] + '/api/v1/health', { method: 'DELETE' });
 console.log(JSON.stringify({ version, status: health.status, ready: ready.status, wrongMethod: wrongMethod.status }));
 `;

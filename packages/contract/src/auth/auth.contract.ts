@@ -1,6 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { z } from 'zod';
-import { authResponses } from '../common/common-responses.ts';
+import { authenticated } from '../common/common-responses.ts';
 import { ErrorEnvelopeSchema, successEnvelope } from '../common/envelope.ts';
 import { routeMeta } from '../common/route-meta.ts';
 import {
@@ -104,10 +104,9 @@ export const authContract = c.router(
       method: 'POST',
       path: '/logout-all',
       body: c.noBody(),
-      responses: {
+      responses: authenticated({
         200: successEnvelope(z.object({ revokedSessions: z.number().int().min(0) })),
-        ...authResponses,
-      },
+      }),
       summary: 'Log out everywhere',
       description: 'Revokes every sign-in of the caller, on every device.',
       metadata: routeMeta('user'),
@@ -115,7 +114,7 @@ export const authContract = c.router(
     profile: {
       method: 'GET',
       path: '/profile',
-      responses: { 200: successEnvelope(UserSchema), ...authResponses },
+      responses: authenticated({ 200: successEnvelope(UserSchema) }),
       summary: 'Your profile',
       description: 'The signed-in user.',
       metadata: routeMeta('user'),
@@ -124,7 +123,7 @@ export const authContract = c.router(
       method: 'PATCH',
       path: '/profile',
       body: UpdateProfileBodySchema,
-      responses: { 200: successEnvelope(UserSchema), ...authResponses },
+      responses: authenticated({ 200: successEnvelope(UserSchema) }),
       summary: 'Update your profile',
       description:
         'Changes names, username or email. A new email makes the account unverified and sends a verification link ' +
@@ -135,7 +134,7 @@ export const authContract = c.router(
       method: 'POST',
       path: '/change-password',
       body: ChangePasswordBodySchema,
-      responses: { 200: Done, ...authResponses },
+      responses: authenticated({ 200: Done }),
       summary: 'Change your password',
       description:
         'Needs the current password (400 if wrong). Every other sign-in of the account is revoked.',

@@ -64,13 +64,10 @@ export type RegisterBody = z.infer<typeof RegisterBodySchema>;
  * Where the refresh token travels: in the JSON body (apps, SDKs), or as an HttpOnly cookie that script
  * cannot read (browsers).
  */
-export const RefreshTransportSchema = z
-  .enum(['body', 'cookie'])
-  .default('body')
-  .meta({
-    description:
-      '`cookie`: the refresh token is set as an HttpOnly cookie and `refresh` in the answer is null.',
-  });
+export const RefreshTransportSchema = z.enum(['body', 'cookie']).default('body').meta({
+  description:
+    '`cookie`: the refresh token is set as an HttpOnly cookie and `refresh` in the answer is null.',
+});
 
 export const LoginBodySchema = z
   .strictObject({

@@ -1,5 +1,5 @@
 import { initContract } from '@ts-rest/core';
-import { authResponses } from '../common/common-responses.ts';
+import { authenticated } from '../common/common-responses.ts';
 import { ErrorEnvelopeSchema, successEnvelope } from '../common/envelope.ts';
 import { pageOf } from '../common/pagination.ts';
 import { routeMeta } from '../common/route-meta.ts';
@@ -15,7 +15,7 @@ export const usersContract = c.router(
       method: 'GET',
       path: '',
       query: ListUsersQuerySchema,
-      responses: { 200: successEnvelope(pageOf(UserSchema)), ...authResponses },
+      responses: authenticated({ 200: successEnvelope(pageOf(UserSchema)) }),
       summary: 'List users',
       description: 'Newest first; search by email or username, filter by role, verified and active.',
       metadata: routeMeta('admin'),
@@ -24,7 +24,7 @@ export const usersContract = c.router(
       method: 'GET',
       path: '/:id',
       pathParams: UserIdParamsSchema,
-      responses: { 200: successEnvelope(UserSchema), 404: ErrorEnvelopeSchema, ...authResponses },
+      responses: authenticated({ 200: successEnvelope(UserSchema), 404: ErrorEnvelopeSchema }),
       summary: 'Get a user',
       description: 'One account by id.',
       metadata: routeMeta('admin'),
@@ -34,7 +34,7 @@ export const usersContract = c.router(
       path: '/:id',
       pathParams: UserIdParamsSchema,
       body: AdminUpdateUserBodySchema,
-      responses: { 200: successEnvelope(UserSchema), 404: ErrorEnvelopeSchema, ...authResponses },
+      responses: authenticated({ 200: successEnvelope(UserSchema), 404: ErrorEnvelopeSchema }),
       summary: "Change a user's role or status",
       description:
         'Sets the role and/or activates or deactivates the account; a deactivated or demoted user is signed out ' +
@@ -46,7 +46,7 @@ export const usersContract = c.router(
       path: '/:id',
       pathParams: UserIdParamsSchema,
       body: c.noBody(),
-      responses: { 204: c.noBody(), 404: ErrorEnvelopeSchema, ...authResponses },
+      responses: authenticated({ 204: c.noBody(), 404: ErrorEnvelopeSchema }),
       summary: 'Delete a user',
       description: 'Deletes the account and its sign-ins. An admin cannot delete themselves (400).',
       metadata: routeMeta('admin'),

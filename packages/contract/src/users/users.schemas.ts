@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { PaginationQuerySchema } from '../common/pagination.ts';
 import { RoleSchema, UserSchema } from '../auth/auth.schemas.ts';
 
+/** `true` or `false` in the query string, a boolean for the handler. */
+const BooleanQuerySchema = z.enum(['true', 'false']).transform((v) => v === 'true');
+
 export const ListUsersQuerySchema = PaginationQuerySchema.extend({
   search: z
     .string()
@@ -11,8 +14,12 @@ export const ListUsersQuerySchema = PaginationQuerySchema.extend({
     .optional()
     .meta({ description: 'Part of the email or username, any case.' }),
   role: RoleSchema.optional(),
-  verified: z.stringbool().optional().meta({ description: '`true` or `false`.' }),
-  active: z.stringbool().optional().meta({ description: '`true` or `false`.' }),
+  verified: BooleanQuerySchema.optional().meta({
+    description: 'Only verified (`true`) or unverified (`false`) accounts.',
+  }),
+  active: BooleanQuerySchema.optional().meta({
+    description: 'Only active (`true`) or deactivated (`false`) accounts.',
+  }),
 });
 export type ListUsersQuery = z.infer<typeof ListUsersQuerySchema>;
 

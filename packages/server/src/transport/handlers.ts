@@ -7,6 +7,7 @@ import {
 } from '@ts-rest/core';
 import type { RouteMetadata } from '@taskvault/contract';
 import type { RequestContext } from './context.ts';
+import { rejectNulCharacters } from './input-guards.ts';
 
 /**
  * One function per contract route. REST, tRPC and tests all call this same function: it receives the
@@ -43,7 +44,13 @@ export function* routeEntries(
     const h = (handlers as Record<string, unknown>)[key];
     if (isAppRoute(node)) {
       if (typeof h !== 'function') throw new Error(`No handler for route ${[...path, key].join('.')}`);
-      yield { path: [...path, key], route: node, handler: h as AnyRouteHandler };
+      const handler = h as AnyRouteHandler;
+      // Both transports dispatch through here: input checks common to every route live in one place.
+      const guarded: AnyRouteHandler = async (input, ctx) => {
+        rejectNulCharacters(input as Parameters<typeof rejectNulCharacters>[0]);
+        return handler(input, ctx);
+      };
+      yield { path: [...path, key], route: node, handler: guarded };
     } else {
       yield* routeEntries(node, h ?? {}, [...path, key]);
     }

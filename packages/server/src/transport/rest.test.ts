@@ -68,6 +68,15 @@ describe('REST transport: input', () => {
     expect(body.errors).toEqual({ isAdmin: ['Unknown field'], 'owner.role': ['Unknown field'] });
   });
 
+  it('refuses NUL characters in any field, naming it, instead of letting the database fail', async () => {
+    const res = await post('/probe/groups/1/items', { title: 'nul\u0000here', tags: ['ok', 'b\u0000d'] });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: { title: ['Must not contain NUL characters'], 'tags.1': ['Must not contain NUL characters'] },
+    });
+  });
+
   it('malformed JSON: 400 MALFORMED_JSON', async () => {
     const res = await post('/probe/groups/1/items', '{bad');
     expect(res.status).toBe(400);

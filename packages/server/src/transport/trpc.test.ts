@@ -80,6 +80,16 @@ describe('tRPC transport derived from the contract', () => {
     expect(Object.keys(data.envelope.errors ?? {}).sort()).toEqual(['extra', 'groupId', 'title']);
   });
 
+  it('refuses NUL characters like REST does', async () => {
+    const data = await failure(() =>
+      probeClient().probe.create.mutate({ params: { groupId: 1 }, query: {}, body: { title: 'a\u0000b' } }),
+    );
+    expect(data).toMatchObject({
+      httpStatus: 400,
+      envelope: { errors: { title: ['Must not contain NUL characters'] } },
+    });
+  });
+
   it('carries service errors with their status and code', async () => {
     const data = await failure(() =>
       probeClient().probe.create.mutate({ params: { groupId: 1 }, query: {}, body: { title: 'taken' } }),

@@ -81,10 +81,13 @@ const toTrpcError = (status: number, body: ErrorEnvelope) =>
   });
 
 /** AppErrors thrown by services travel as tRPC errors with the code of their status. */
-const withAppErrors = <T>(run: () => Promise<T>): Promise<T> =>
-  run().catch((e: unknown) => {
+const withAppErrors = async <T>(run: () => Promise<T>): Promise<T> => {
+  try {
+    return await run();
+  } catch (e) {
     throw e instanceof AppError ? toTrpcError(e.status, appErrorEnvelope(e)) : e;
-  });
+  }
+};
 
 /** The envelope and HTTP status a tRPC error stands for; input validation issues keep REST's field names. */
 function envelopeOf(error: TRPCError): { status: number; body: ErrorEnvelope } {
@@ -154,10 +157,12 @@ export function buildTrpcRouter<C extends AppRouter>(
       successStatus === undefined ? undefined : (route.responses as Record<number, unknown>)[successStatus];
 
     let builder = t.procedure.use(async ({ ctx, next }) => {
-      ctx.ctx.principal = await withAppErrors(() =>
+      const principal = await withAppErrors(() =>
         resolvePrincipal(access, ctx.authorization, options.authenticate),
       );
-      return next();
+      // A batch shares one HTTP request: each call gets its own unit of work and principal, as a REST
+      // request would, so one call's flush or clear never touches another's entities.
+      return next({ ctx: { ...ctx, ctx: { ...ctx.ctx, em: ctx.ctx.em.fork(), principal } } });
     });
     if (Object.keys(shape).length > 0) builder = builder.input(z.object(shape)) as unknown as typeof builder;
     if (successSchema instanceof z.ZodType) builder = builder.output(successSchema);

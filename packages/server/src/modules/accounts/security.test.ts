@@ -85,10 +85,11 @@ describe('forged and stale access tokens', () => {
   });
 });
 
-describe.each([
+const kvEngines: Array<{ engine: string; env: Record<string, string> }> = [
   { engine: 'in-process memory', env: {} },
   { engine: 'Redis', env: { REDIS_URL: TEST_REDIS_URL } },
-])('rate limits and revocation on $engine', ({ env }) => {
+];
+describe.each(kvEngines)('rate limits and revocation on $engine', ({ env }) => {
   let srv: TestServer;
   beforeAll(async () => {
     srv = await startTestServer({

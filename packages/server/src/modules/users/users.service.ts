@@ -9,6 +9,7 @@ import { toUserDto } from '../accounts/user-dto.ts';
 import { User } from '../accounts/user.entity.ts';
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = () => new AppError('NOT_FOUND', 'No such user');
 
 /** Administration of accounts. Admins cannot lock themselves out: no self-demotion, -deactivation or -deletion. */
@@ -37,7 +38,10 @@ export class UsersService {
     if (query.cursor) {
       const c = decodeCursor(query.cursor);
       const at = typeof c.k === 'string' ? new Date(c.k) : null;
-      if (!at || Number.isNaN(at.getTime())) throw validationError({ cursor: ['Invalid cursor'] });
+      // Only cursors this service could have made: a real timestamp in PostgreSQL's range and a uuid.
+      const year = at?.getUTCFullYear() ?? NaN;
+      if (!at || !(year >= 1970 && year <= 9999) || !UUID.test(c.id))
+        throw validationError({ cursor: ['Invalid cursor'] });
       pageWhere = {
         $and: [where, { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: c.id } }] }],
       };
@@ -83,9 +87,10 @@ export class UsersService {
   }
 
   async remove(actor: Principal, id: string): Promise<void> {
-    if (id === actor.id) throw validationError({ id: ['You cannot delete your own account'] });
     const user = await this.#em.findOne(User, { id });
     if (!user) throw notFound();
+    // Compared on the stored id: the path may spell the same uuid in another case.
+    if (user.id === actor.id) throw validationError({ id: ['You cannot delete your own account'] });
     await this.#sessions.revokeAllOf(this.#em, user.id, 'account-deleted');
     this.#em.remove(user);
     await this.#em.flush();
