@@ -18,38 +18,41 @@ ${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
 <p style="color:#4a5160;font-size:.9rem">Or paste this address into your browser:<br>${escapeHtml(link.href)}</p>
 </body></html>`;
 
-export function verificationEmail(
-  to: { email: string; username: string },
-  link: string,
-  validDays: number,
-): MailMessage {
-  const lines = [
-    `Hello ${to.username},`,
-    `Please confirm that ${to.email} is your email address for Taskvault. The link works once and for ${validDays} days.`,
-    'If you did not create a Taskvault account, ignore this email.',
-  ];
-  return {
-    to: to.email,
-    subject: 'Confirm your email address for Taskvault',
-    text: `${lines.join('\n\n')}\n\n${link}\n`,
-    html: layout('Confirm your email address', lines, { href: link, label: 'Confirm email address' }),
-  };
-}
+type Recipient = { email: string; username: string };
 
-export function passwordResetEmail(
-  to: { email: string; username: string },
-  link: string,
-  validDays: number,
-): MailMessage {
-  const lines = [
-    `Hello ${to.username},`,
-    `Someone asked to reset the password of your Taskvault account. The link works once and for ${validDays} days; using it signs you out everywhere.`,
-    'If it was not you, ignore this email: your password stays as it is.',
-  ];
-  return {
-    to: to.email,
+/** One email in both parts: the text part carries the bare link, the HTML part a button and the link. */
+const accountEmail = (
+  to: Recipient,
+  content: { subject: string; title: string; lines: string[]; link: string; label: string },
+): MailMessage => ({
+  to: to.email,
+  subject: content.subject,
+  text: `${content.lines.join('\n\n')}\n\n${content.link}\n`,
+  html: layout(content.title, content.lines, { href: content.link, label: content.label }),
+});
+
+export const verificationEmail = (to: Recipient, link: string, validDays: number): MailMessage =>
+  accountEmail(to, {
+    subject: 'Confirm your email address for Taskvault',
+    title: 'Confirm your email address',
+    lines: [
+      `Hello ${to.username},`,
+      `Please confirm that ${to.email} is your email address for Taskvault. The link works once and for ${validDays} days.`,
+      'If you did not create a Taskvault account, ignore this email.',
+    ],
+    link,
+    label: 'Confirm email address',
+  });
+
+export const passwordResetEmail = (to: Recipient, link: string, validDays: number): MailMessage =>
+  accountEmail(to, {
     subject: 'Reset your Taskvault password',
-    text: `${lines.join('\n\n')}\n\n${link}\n`,
-    html: layout('Reset your password', lines, { href: link, label: 'Choose a new password' }),
-  };
-}
+    title: 'Reset your password',
+    lines: [
+      `Hello ${to.username},`,
+      `Someone asked to reset the password of your Taskvault account. The link works once and for ${validDays} days; using it signs you out everywhere.`,
+      'If it was not you, ignore this email: your password stays as it is.',
+    ],
+    link,
+    label: 'Choose a new password',
+  });

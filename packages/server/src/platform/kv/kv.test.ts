@@ -1,71 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TEST_REDIS_URL } from '../../../test/harness.ts';
+import { memoryEngine, PAST_WINDOW, redisEngine, WINDOW } from '../../../test/kv-engines.ts';
 import { createKeyValueStore } from './create-kv.ts';
 import type { KeyValueStore } from './kv.ts';
 import { MemoryStore } from './memory-store.ts';
 import { DEFAULT_PREFIX, RedisStore } from './redis-store.ts';
-
-// The Redis this machine runs for tests; config/env.ts has no setting for it yet.
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const WINDOW = 300;
-/** Past the end of a window, with room for Redis' expiry and the round trips. */
-const PAST_WINDOW = WINDOW + 60;
-
-/** One engine under test: memory on a clock the test moves, Redis on real time. */
-type Engine = {
-  name: string;
-  setup: () => Promise<void>;
-  teardown: () => Promise<void>;
-  open: () => KeyValueStore;
-  now: () => number;
-  elapse: (ms: number) => Promise<void>;
-};
-
-function memoryEngine(): Engine {
-  let clock = Date.UTC(2030, 0, 1);
-  return {
-    name: 'memory',
-    setup: async () => {},
-    teardown: async () => {},
-    open: () => new MemoryStore({ now: () => clock }),
-    now: () => clock,
-    elapse: async (ms) => {
-      clock += ms;
-    },
-  };
-}
-
-/** Redis under a prefix of this run's own, deleted afterwards; a Redis that is not there fails the suite. */
-function redisEngine(): Engine & { prefix: string; admin: () => Redis } {
-  const prefix = `taskvault-test:${randomBytes(6).toString('hex')}:`;
-  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  admin.on('error', () => {});
-  let opened = 0;
-  return {
-    name: 'redis',
-    prefix,
-    admin: () => admin,
-    setup: async () => {
-      await admin.connect();
-      expect(await admin.ping()).toBe('PONG');
-    },
-    teardown: async () => {
-      if (admin.status !== 'ready') return admin.disconnect();
-      const keys: string[] = [];
-      for await (const batch of admin.scanStream({ match: `${prefix}*`, count: 1000 })) {
-        keys.push(...(batch as string[]));
-      }
-      if (keys.length > 0) await admin.del(...keys);
-      await admin.quit();
-    },
-    // Each store gets a prefix of its own, so tests cannot see each other's keys.
-    open: () => new RedisStore({ url: REDIS_URL, prefix: `${prefix}${++opened}:` }),
-    now: Date.now,
-    elapse: (ms) => sleep(ms),
-  };
-}
 
 describe.each([memoryEngine(), redisEngine()])('KeyValueStore on $name', (engine) => {
   let store: KeyValueStore;
@@ -206,7 +147,7 @@ describe('RedisStore', () => {
 
   it('writes its keys under the prefix, with the window as their TTL', async () => {
     const prefix = `${redis.prefix}own:`;
-    const store = new RedisStore({ url: REDIS_URL, prefix });
+    const store = new RedisStore({ url: TEST_REDIS_URL, prefix });
     try {
       await store.incrementWindow('hits', 60_000);
       await store.set('token', 'x', 30_000);
@@ -222,7 +163,7 @@ describe('RedisStore', () => {
 
   it('gives a counter that lost its TTL one again instead of keeping it forever', async () => {
     const prefix = `${redis.prefix}heal:`;
-    const store = new RedisStore({ url: REDIS_URL, prefix });
+    const store = new RedisStore({ url: TEST_REDIS_URL, prefix });
     try {
       await redis.admin().set(`${prefix}hits`, '5');
       const { count, resetAt } = await store.incrementWindow('hits', 60_000);
@@ -236,7 +177,7 @@ describe('RedisStore', () => {
 
   it(`uses ${DEFAULT_PREFIX} when no prefix is given`, async () => {
     const key = `kv-test-${randomBytes(6).toString('hex')}`;
-    const store = new RedisStore({ url: REDIS_URL });
+    const store = new RedisStore({ url: TEST_REDIS_URL });
     try {
       await store.set(key, 'x', 10_000);
       expect(await redis.admin().get(`${DEFAULT_PREFIX}${key}`)).toBe('x');
@@ -260,7 +201,7 @@ describe('RedisStore', () => {
   });
 
   it('closes its connection', async () => {
-    const store = new RedisStore({ url: REDIS_URL, prefix: redis.prefix });
+    const store = new RedisStore({ url: TEST_REDIS_URL, prefix: redis.prefix });
     await store.get('anything');
     await store.close();
     await expect(store.get('anything')).rejects.toThrow(/closed/i);
@@ -276,8 +217,8 @@ describe('createKeyValueStore', () => {
 
   it('uses Redis, under the given prefix, when a URL is given', async () => {
     const prefix = `taskvault-test:${randomBytes(6).toString('hex')}:`;
-    const store = createKeyValueStore({ redisUrl: REDIS_URL, prefix });
-    const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+    const store = createKeyValueStore({ redisUrl: TEST_REDIS_URL, prefix });
+    const admin = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 2 });
     admin.on('error', () => {});
     try {
       expect(store).toBeInstanceOf(RedisStore);

@@ -1,67 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { memoryEngine, PAST_WINDOW, redisEngine, WINDOW } from '../../../test/kv-engines.ts';
 import type { KeyValueStore } from './kv.ts';
 import { MemoryStore } from './memory-store.ts';
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter.ts';
-import { RedisStore } from './redis-store.ts';
-
-// The Redis this machine runs for tests; config/env.ts has no setting for it yet.
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const WINDOW = 300;
-const PAST_WINDOW = WINDOW + 60;
-
-/** One engine under test: memory on a clock the test moves, Redis on real time. */
-type Engine = {
-  name: string;
-  setup: () => Promise<void>;
-  teardown: () => Promise<void>;
-  open: () => KeyValueStore;
-  now: () => number;
-  elapse: (ms: number) => Promise<void>;
-};
-
-function memoryEngine(): Engine {
-  let clock = Date.UTC(2030, 0, 1);
-  return {
-    name: 'memory',
-    setup: async () => {},
-    teardown: async () => {},
-    open: () => new MemoryStore({ now: () => clock }),
-    now: () => clock,
-    elapse: async (ms) => {
-      clock += ms;
-    },
-  };
-}
-
-/** Redis under a prefix of this run's own, deleted afterwards; a Redis that is not there fails the suite. */
-function redisEngine(): Engine {
-  const prefix = `taskvault-test:${randomBytes(6).toString('hex')}:`;
-  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  admin.on('error', () => {});
-  let opened = 0;
-  return {
-    name: 'redis',
-    setup: async () => {
-      await admin.connect();
-      expect(await admin.ping()).toBe('PONG');
-    },
-    teardown: async () => {
-      if (admin.status !== 'ready') return admin.disconnect();
-      const keys: string[] = [];
-      for await (const batch of admin.scanStream({ match: `${prefix}*`, count: 1000 })) {
-        keys.push(...(batch as string[]));
-      }
-      if (keys.length > 0) await admin.del(...keys);
-      await admin.quit();
-    },
-    open: () => new RedisStore({ url: REDIS_URL, prefix: `${prefix}${++opened}:` }),
-    now: Date.now,
-    elapse: (ms) => sleep(ms),
-  };
-}
 
 describe.each([memoryEngine(), redisEngine()])('RateLimiter on $name', (engine) => {
   let store: KeyValueStore;
