@@ -3,12 +3,14 @@ import { authContract } from './auth/auth.contract.ts';
 import { commonResponses } from './common/common-responses.ts';
 import { legacyContract } from './legacy/legacy.contract.ts';
 import { systemContract } from './system/system.contract.ts';
+import { tasksContract } from './tasks/tasks.contract.ts';
 import { usersContract } from './users/users.contract.ts';
 
 export * from './common/index.ts';
 export * from './system/system.schemas.ts';
 export * from './auth/auth.schemas.ts';
 export * from './users/users.schemas.ts';
+export * from './tasks/tasks.schemas.ts';
 
 const c = initContract();
 
@@ -19,11 +21,13 @@ export const resources = {
   system: 'Liveness and readiness of the service.',
   auth: 'Accounts and sessions: registration, email verification, login with rotating refresh tokens, profile.',
   users: 'Administration of accounts (administrators only).',
+  tasks:
+    'Tasks: yours, with filters, ordering, pages, statistics and safe concurrent edits; all of them for administrators.',
   legacy: "The file-sharing API's original paths, deprecated in favour of /api/v1.",
 } as const;
 
 const v1 = c.router(
-  { system: systemContract, auth: authContract, users: usersContract },
+  { system: systemContract, auth: authContract, users: usersContract, tasks: tasksContract },
   { pathPrefix: API_PREFIX, strictStatusCodes: true, commonResponses },
 );
 const legacy = c.router(

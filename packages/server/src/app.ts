@@ -19,6 +19,8 @@ import { PasswordHasher } from './modules/accounts/password-hasher.ts';
 import { Sessions } from './modules/accounts/sessions.ts';
 import { tokenAuthenticator } from './modules/accounts/token-authenticator.ts';
 import { createSystemHandlers } from './modules/system/system.handlers.ts';
+import { createTasksHandlers } from './modules/tasks/tasks.handlers.ts';
+import { TasksService } from './modules/tasks/tasks.service.ts';
 import { createUsersHandlers } from './modules/users/users.handlers.ts';
 import { UsersService } from './modules/users/users.service.ts';
 import { RateLimiter } from './platform/kv/rate-limiter.ts';
@@ -91,6 +93,7 @@ export function createApp(deps: AppDeps) {
     system: createSystemHandlers({ system }),
     auth: authHandlers,
     users: createUsersHandlers({ users: (ctx) => new UsersService(ctx.em, { sessions }) }),
+    tasks: createTasksHandlers({ tasks: (ctx) => new TasksService(ctx.em) }),
     legacy: createLegacyHandlers(authHandlers),
   };
   return createHttpApp({
@@ -184,6 +187,7 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
       principal: null,
       ip: req.ip ?? '',
       userAgent: req.get('user-agent') ?? '',
+      setResponseHeader: (name, value) => res.setHeader(name, value),
       cookies: {
         get: (name) => (req.cookies as Record<string, string | undefined>)[name],
         set: (name, value, o) =>

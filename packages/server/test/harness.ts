@@ -76,7 +76,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   const db = await createTestDatabase(config);
   const orm = await createOrm({ database: db.database });
   await migrate(orm);
-  const logger = createLogger('silent');
+  const logger = createLogger(config.logLevel);
   const platform = createPlatform(config, orm, logger, { mailPollIntervalMs: 50 });
   platform.mail.start();
   const app = createApp({ config, orm, logger, platform });

@@ -3,8 +3,12 @@ import { authenticated } from '../common/common-responses.ts';
 import { ErrorEnvelopeSchema, successEnvelope } from '../common/envelope.ts';
 import { pageOf } from '../common/pagination.ts';
 import { routeMeta } from '../common/route-meta.ts';
-import { UserSchema } from '../auth/auth.schemas.ts';
-import { AdminUpdateUserBodySchema, ListUsersQuerySchema, UserIdParamsSchema } from './users.schemas.ts';
+import {
+  AdminUpdateUserBodySchema,
+  AdminUserSchema,
+  ListUsersQuerySchema,
+  UserIdParamsSchema,
+} from './users.schemas.ts';
 
 const c = initContract();
 
@@ -15,7 +19,7 @@ export const usersContract = c.router(
       method: 'GET',
       path: '',
       query: ListUsersQuerySchema,
-      responses: authenticated({ 200: successEnvelope(pageOf(UserSchema)) }),
+      responses: authenticated({ 200: successEnvelope(pageOf(AdminUserSchema)) }),
       summary: 'List users',
       description: 'Newest first; search by email or username, filter by role, verified and active.',
       metadata: routeMeta('admin'),
@@ -24,7 +28,7 @@ export const usersContract = c.router(
       method: 'GET',
       path: '/:id',
       pathParams: UserIdParamsSchema,
-      responses: authenticated({ 200: successEnvelope(UserSchema), 404: ErrorEnvelopeSchema }),
+      responses: authenticated({ 200: successEnvelope(AdminUserSchema), 404: ErrorEnvelopeSchema }),
       summary: 'Get a user',
       description: 'One account by id.',
       metadata: routeMeta('admin'),
@@ -34,7 +38,7 @@ export const usersContract = c.router(
       path: '/:id',
       pathParams: UserIdParamsSchema,
       body: AdminUpdateUserBodySchema,
-      responses: authenticated({ 200: successEnvelope(UserSchema), 404: ErrorEnvelopeSchema }),
+      responses: authenticated({ 200: successEnvelope(AdminUserSchema), 404: ErrorEnvelopeSchema }),
       summary: "Change a user's role or status",
       description:
         'Sets the role and/or activates or deactivates the account; a deactivated or demoted user is signed out ' +

@@ -30,4 +30,8 @@ export const AdminUpdateUserBodySchema = z
   .refine((b) => b.role !== undefined || b.isActive !== undefined, { message: 'Nothing to change' });
 export type AdminUpdateUserBody = z.infer<typeof AdminUpdateUserBodySchema>;
 
-export { UserSchema as AdminUserSchema };
+/** A user as administrators see them: with how many tasks they own. */
+export const AdminUserSchema = UserSchema.extend({ taskCount: z.number().int().min(0) }).meta({
+  id: 'AdminUser',
+});
+export type AdminUser = z.infer<typeof AdminUserSchema>;

@@ -31,6 +31,8 @@ export type RequestContext = {
   ip: string;
   userAgent: string;
   cookies: CookieJar;
+  /** Sets a header on the HTTP response (an ETag, say); over tRPC it lands on the batch's response. */
+  setResponseHeader(name: string, value: string): void;
 };
 
 /**

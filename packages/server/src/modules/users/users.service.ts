@@ -1,4 +1,4 @@
-import type { AdminUpdateUserBody, ListUsersQuery, PageInfo, User as UserDto } from '@taskvault/contract';
+import type { AdminUpdateUserBody, AdminUser, ListUsersQuery, PageInfo } from '@taskvault/contract';
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import { decodeCursor, encodeCursor, pageInfo } from '../../platform/db/pagination.ts';
@@ -23,7 +23,7 @@ export class UsersService {
   }
 
   /** Newest first, with a keyset cursor on (createdAt, id) so pages stay stable while users sign up. */
-  async list(query: ListUsersQuery): Promise<{ items: UserDto[]; page: PageInfo }> {
+  async list(query: ListUsersQuery): Promise<{ items: AdminUser[]; page: PageInfo }> {
     const where: FilterQuery<User> = {};
     if (query.search) {
       const like = `%${escapeLike(query.search.toLowerCase())}%`;
@@ -57,16 +57,16 @@ export class UsersService {
       rows.length > query.limit && last
         ? encodeCursor({ k: last.createdAt.toISOString(), id: last.id })
         : null;
-    return { items: items.map(toUserDto), page: pageInfo(query.limit, total, next) };
+    return { items: await this.#withTaskCounts(items), page: pageInfo(query.limit, total, next) };
   }
 
-  async get(id: string): Promise<UserDto> {
+  async get(id: string): Promise<AdminUser> {
     const user = await this.#em.findOne(User, { id });
     if (!user) throw notFound();
-    return toUserDto(user);
+    return (await this.#withTaskCounts([user]))[0]!;
   }
 
-  async update(actor: Principal, id: string, body: AdminUpdateUserBody): Promise<UserDto> {
+  async update(actor: Principal, id: string, body: AdminUpdateUserBody): Promise<AdminUser> {
     const user = await this.#em.findOne(User, { id });
     if (!user) throw notFound();
     if (user.id === actor.id) {
@@ -83,7 +83,7 @@ export class UsersService {
     if (demoted || deactivated)
       await this.#sessions.revokeAllOf(this.#em, user.id, deactivated ? 'account-disabled' : 'role-changed');
     await this.#em.flush();
-    return toUserDto(user);
+    return (await this.#withTaskCounts([user]))[0]!;
   }
 
   async remove(actor: Principal, id: string): Promise<void> {
@@ -94,5 +94,18 @@ export class UsersService {
     await this.#sessions.revokeAllOf(this.#em, user.id, 'account-deleted');
     this.#em.remove(user);
     await this.#em.flush();
+  }
+
+  /** One grouped count for the whole page, not a query per user. */
+  async #withTaskCounts(users: User[]): Promise<AdminUser[]> {
+    if (users.length === 0) return [];
+    const rows = await this.#em
+      .getConnection()
+      .execute<Array<{ owner_id: string; n: number }>>(
+        'select owner_id, count(*)::int as n from tasks where owner_id in (?) group by owner_id',
+        [users.map((u) => u.id)],
+      );
+    const counts = new Map(rows.map((r) => [r.owner_id, Number(r.n)]));
+    return users.map((u) => ({ ...toUserDto(u), taskCount: counts.get(u.id) ?? 0 }));
   }
 }

@@ -131,7 +131,7 @@ describe('list', () => {
     expectNoSecrets(res);
     expect(res.body.success).toBe(true);
     expect(res.body.data.items.map((u) => u.id)).toEqual(created.map((u) => u.id).reverse());
-    expect(res.body.data.items[0]).toEqual(created.at(-1));
+    expect(res.body.data.items[0]).toEqual({ ...created.at(-1), taskCount: 0 });
     expect(res.body.data.page).toEqual({ limit: 20, total: 3, nextCursor: null });
 
     const all = await list({ limit: 100 });
@@ -367,6 +367,7 @@ describe('get', () => {
         'lastLoginAt',
         'lastName',
         'role',
+        'taskCount',
         'updatedAt',
         'username',
       ].sort(),

@@ -1,8 +1,11 @@
 import type { PageInfo } from '@taskvault/contract';
 import { validationError } from '../../transport/errors.ts';
 
-/** Where a page ended: the sort key of its last row and the id that breaks ties. */
-export type Cursor = { k: string | number | null; id: string };
+/**
+ * Where a page ended: the sort key of its last row and the id that breaks ties; `s` names the ordering the
+ * cursor belongs to, so a cursor is not silently reused under another one.
+ */
+export type Cursor = { s?: string; k: string | number | null; id: string };
 
 /** Opaque to clients: base64url JSON they hand back as `cursor`. */
 export const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
@@ -11,7 +14,9 @@ export function decodeCursor(raw: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
     const keyOk = c.k === null || typeof c.k === 'string' || typeof c.k === 'number';
-    if (keyOk && typeof c.id === 'string' && c.id.length <= 64) return { k: c.k!, id: c.id };
+    const sortOk = c.s === undefined || typeof c.s === 'string';
+    if (keyOk && sortOk && typeof c.id === 'string' && c.id.length <= 64)
+      return { ...(c.s ? { s: c.s } : {}), k: c.k!, id: c.id };
   } catch {
     // fall through: any decoding failure is the same bad cursor
   }

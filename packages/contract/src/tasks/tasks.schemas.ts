@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { PaginationQuerySchema } from '../common/pagination.ts';
+
+export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'cancelled'] as const;
+export const TaskStatusSchema = z.enum(TASK_STATUSES).meta({ id: 'TaskStatus' });
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+
+export const TASK_PRIORITIES = ['low', 'medium', 'high'] as const;
+export const TaskPrioritySchema = z.enum(TASK_PRIORITIES).meta({ id: 'TaskPriority' });
+export type TaskPriority = z.infer<typeof TaskPrioritySchema>;
+
+/**
+ * The status changes a task allows. Anything else is refused with 409 `INVALID_TRANSITION`; clients use
+ * this table to offer only the allowed moves.
+ */
+export const TASK_TRANSITIONS = {
+  pending: ['in_progress', 'cancelled', 'completed'],
+  in_progress: ['completed', 'pending', 'cancelled'],
+  completed: ['pending'],
+  cancelled: ['pending'],
+} as const satisfies Record<TaskStatus, readonly TaskStatus[]>;
+
+export const canTransition = (from: TaskStatus, to: TaskStatus): boolean =>
+  from === to || (TASK_TRANSITIONS[from] as readonly TaskStatus[]).includes(to);
+
+const TitleSchema = z.string().trim().min(3).max(200);
+const DescriptionSchema = z.string().max(5000);
+/** A calendar date, `YYYY-MM-DD`. */
+const DateSchema = z.iso
+  .date()
+  .meta({ description: 'A calendar date, `YYYY-MM-DD`.', examples: ['2026-12-31'] });
+
+export const TaskSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    description: z.string(),
+    status: TaskStatusSchema,
+    priority: TaskPrioritySchema,
+    dueDate: z.iso.date().nullable(),
+    ownerId: z.uuid(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    completedAt: z.iso.datetime().nullable(),
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: 'Increases on every change; the ETag is `"<version>"`.' }),
+  })
+  .meta({ id: 'Task' });
+export type Task = z.infer<typeof TaskSchema>;
+
+export const CreateTaskBodySchema = z.strictObject({
+  title: TitleSchema,
+  description: DescriptionSchema.default(''),
+  status: TaskStatusSchema.default('pending'),
+  priority: TaskPrioritySchema.default('medium'),
+  dueDate: DateSchema.nullable().default(null),
+});
+export type CreateTaskBody = z.infer<typeof CreateTaskBodySchema>;
+
+/** PUT: the whole task, every field given. */
+export const ReplaceTaskBodySchema = z.strictObject({
+  title: TitleSchema,
+  description: DescriptionSchema,
+  status: TaskStatusSchema,
+  priority: TaskPrioritySchema,
+  dueDate: DateSchema.nullable(),
+});
+export type ReplaceTaskBody = z.infer<typeof ReplaceTaskBodySchema>;
+
+/** PATCH: only what changes. */
+export const UpdateTaskBodySchema = ReplaceTaskBodySchema.partial().refine((b) => Object.keys(b).length > 0, {
+  message: 'Nothing to change',
+});
+export type UpdateTaskBody = z.infer<typeof UpdateTaskBodySchema>;
+
+export const TaskIdParamsSchema = z.object({ id: z.uuid() });
+
+export const IfMatchHeadersSchema = z.object({
+  'if-match': z
+    .string()
+    .max(200)
+    .optional()
+    .meta({
+      description:
+        'The ETag you last saw (`"<version>"`); the write is refused with 412 if the task changed since.',
+    }),
+});
+
+/** One value or several: `?status=pending&status=in_progress` or `?status=pending,in_progress`. */
+const oneOrMany = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()))
+    .pipe(z.array(z.enum(values)).min(1).max(10));
+
+export const TASK_SORT_FIELDS = ['createdAt', 'updatedAt', 'dueDate', 'priority', 'title'] as const;
+
+export const TaskFiltersSchema = z.object({
+  status: oneOrMany(TASK_STATUSES).optional().meta({ description: 'One or several statuses.' }),
+  priority: oneOrMany(TASK_PRIORITIES).optional().meta({ description: 'One or several priorities.' }),
+  search: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: 'Case-insensitive, in title and description.' }),
+  dueBefore: DateSchema.optional().meta({ description: 'Due on or before this date.' }),
+  dueAfter: DateSchema.optional().meta({ description: 'Due on or after this date.' }),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .meta({
+      description: '`true`: due before today (UTC) and not completed or cancelled; `false`: the others.',
+    }),
+  sort: z.enum(TASK_SORT_FIELDS).default('createdAt'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+});
+
+export const ListTasksQuerySchema = PaginationQuerySchema.extend(TaskFiltersSchema.shape).extend({
+  scope: z
+    .enum(['mine', 'all'])
+    .default('mine')
+    .meta({ description: "`all`: every user's tasks (administrators only; 403 otherwise)." }),
+});
+export type ListTasksQuery = z.infer<typeof ListTasksQuerySchema>;
+export const AdminListTasksQuerySchema = PaginationQuerySchema.extend(TaskFiltersSchema.shape);
+export type AdminListTasksQuery = z.infer<typeof AdminListTasksQuerySchema>;
+
+export const TaskStatsQuerySchema = z.object({
+  scope: z
+    .enum(['mine', 'all'])
+    .default('mine')
+    .meta({ description: "`all`: everyone's tasks (administrators only)." }),
+});
+
+const countsOf = <K extends readonly string[]>(keys: K) =>
+  z.object(
+    Object.fromEntries(keys.map((k) => [k, z.number().int().min(0)])) as { [P in K[number]]: z.ZodNumber },
+  );
+
+export const TaskStatsSchema = z
+  .object({
+    total: z.number().int().min(0),
+    byStatus: countsOf(TASK_STATUSES),
+    byPriority: countsOf(TASK_PRIORITIES),
+    overdue: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'Open (pending or in progress) and due before today, UTC.' }),
+    dueNext7Days: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'Open and due today or in the next 6 days, UTC.' }),
+    completedLast7Days: z.number().int().min(0),
+  })
+  .meta({ id: 'TaskStats' });
+export type TaskStats = z.infer<typeof TaskStatsSchema>;

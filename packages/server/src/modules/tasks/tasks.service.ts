@@ -1,0 +1,261 @@
+import { OptimisticLockError, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
+import {
+  canTransition,
+  TASK_STATUSES,
+  TASK_TRANSITIONS,
+  type AdminListTasksQuery,
+  type CreateTaskBody,
+  type PageInfo,
+  type ReplaceTaskBody,
+  type Task as TaskDto,
+  type TaskStats,
+  type TaskStatus,
+  type UpdateTaskBody,
+} from '@taskvault/contract';
+import type { EntityManager } from '../../platform/db/orm.ts';
+import { decodeCursor, encodeCursor, pageInfo, type Cursor } from '../../platform/db/pagination.ts';
+import type { Principal } from '../../transport/context.ts';
+import { AppError, validationError } from '../../transport/errors.ts';
+import { User } from '../accounts/user.entity.ts';
+import { etagOf, priorityRank, toTaskDto } from './task-dto.ts';
+import { Task } from './task.entity.ts';
+
+export type TaskFilters = Omit<AdminListTasksQuery, 'limit' | 'cursor' | 'offset'>;
+type SortColumn = 'createdAt' | 'updatedAt' | 'dueDate' | 'priorityRank' | 'title';
+
+const OPEN: TaskStatus[] = ['pending', 'in_progress'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY = 86_400_000;
+const notFound = () => new AppError('NOT_FOUND', 'No such task');
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+const badCursor = () => validationError({ cursor: ['Invalid cursor'] });
+
+/**
+ * Tasks: users see and change only their own (others' are 404, their existence not revealed);
+ * administrators reach all. Writes honour an `If-Match` version and the status transition rule.
+ */
+export class TasksService {
+  readonly #em: EntityManager;
+  readonly #now: () => Date;
+
+  constructor(em: EntityManager, deps: { now?: () => Date } = {}) {
+    this.#em = em;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  async list(
+    principal: Principal,
+    query: AdminListTasksQuery,
+    scope: 'mine' | 'all',
+  ): Promise<{ items: TaskDto[]; page: PageInfo }> {
+    if (scope === 'all' && principal.role !== 'admin')
+      throw new AppError('FORBIDDEN', "Only administrators can list everyone's tasks");
+    const where = this.#filters(query, scope === 'all' ? undefined : principal.id);
+    const column: SortColumn = query.sort === 'priority' ? 'priorityRank' : query.sort;
+    const dir = query.order;
+    const signature = `${query.sort}:${dir}`;
+
+    const total = await this.#em.count(Task, where);
+    let pageWhere = where;
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      if (cursor.s !== signature || !UUID.test(cursor.id)) throw badCursor();
+      pageWhere = { $and: [where, this.#after(column, dir, cursor)] };
+    }
+    const nulls = column === 'dueDate' ? ' nulls last' : '';
+    const orderBy = [{ [column]: `${dir}${nulls}` }, { id: dir }] as QueryOrderMap<Task>[];
+    const rows = await this.#em.find(Task, pageWhere, {
+      orderBy,
+      limit: query.limit + 1,
+      ...(query.cursor ? {} : { offset: query.offset ?? 0 }),
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > query.limit && last
+        ? encodeCursor({ s: signature, k: this.#keyOf(last, column), id: last.id })
+        : null;
+    return { items: items.map(toTaskDto), page: pageInfo(query.limit, total, nextCursor) };
+  }
+
+  async create(principal: Principal, body: CreateTaskBody): Promise<TaskDto> {
+    const task = this.#em.create(Task, {
+      owner: this.#em.getReference(User, principal.id),
+      title: body.title,
+      description: body.description,
+      status: body.status,
+      priorityRank: priorityRank(body.priority),
+      dueDate: body.dueDate,
+      completedAt: body.status === 'completed' ? this.#now() : null,
+    });
+    await this.#em.flush();
+    return toTaskDto(task);
+  }
+
+  async get(principal: Principal, id: string): Promise<TaskDto> {
+    return toTaskDto(await this.#reachable(principal, id));
+  }
+
+  /** PUT and PATCH: the changes given, under the transition rule and the caller's `If-Match`. */
+  async update(
+    principal: Principal,
+    id: string,
+    changes: ReplaceTaskBody | UpdateTaskBody,
+    ifMatch?: string,
+  ): Promise<TaskDto> {
+    const task = await this.#reachable(principal, id);
+    this.#precondition(task, ifMatch);
+    if (changes.status !== undefined && !canTransition(task.status, changes.status)) {
+      const allowed = TASK_TRANSITIONS[task.status as TaskStatus].join(', ');
+      throw new AppError(
+        'INVALID_TRANSITION',
+        `A ${task.status} task cannot become ${changes.status}; it can become: ${allowed}`,
+      );
+    }
+    if (changes.status !== undefined && changes.status !== task.status) {
+      task.completedAt = changes.status === 'completed' ? this.#now() : null;
+      task.status = changes.status;
+    }
+    if (changes.title !== undefined) task.title = changes.title;
+    if (changes.description !== undefined) task.description = changes.description;
+    if (changes.priority !== undefined) task.priorityRank = priorityRank(changes.priority);
+    if (changes.dueDate !== undefined) task.dueDate = changes.dueDate;
+    try {
+      await this.#em.flush();
+    } catch (e) {
+      // Changed by someone else between our read and our write.
+      if (e instanceof OptimisticLockError) throw this.#changedMeanwhile(ifMatch);
+      throw e;
+    }
+    return toTaskDto(task);
+  }
+
+  async remove(principal: Principal, id: string, ifMatch?: string): Promise<void> {
+    const task = await this.#reachable(principal, id);
+    this.#precondition(task, ifMatch);
+    const deleted = await this.#em.nativeDelete(Task, {
+      id: task.id,
+      ...(ifMatch ? { version: task.version } : {}),
+    });
+    if (deleted === 0) throw this.#changedMeanwhile(ifMatch);
+  }
+
+  /** The admin route: any task, no precondition. */
+  async removeAny(id: string): Promise<void> {
+    if ((await this.#em.nativeDelete(Task, { id })) === 0) throw notFound();
+  }
+
+  async stats(principal: Principal, scope: 'mine' | 'all'): Promise<TaskStats> {
+    if (scope === 'all' && principal.role !== 'admin')
+      throw new AppError('FORBIDDEN', "Only administrators can see everyone's statistics");
+    const now = this.#now();
+    const today = isoDay(now);
+    const inAWeek = isoDay(new Date(now.getTime() + 7 * DAY));
+    const weekAgo = new Date(now.getTime() - 7 * DAY);
+    const open = `status in ('pending', 'in_progress')`;
+    const rows = await this.#em.getConnection().execute<Array<Record<string, number>>>(
+      `select count(*)::int as total,
+        ${TASK_STATUSES.map((s) => `count(*) filter (where status = '${s}')::int as "s_${s}"`).join(',\n        ')},
+        count(*) filter (where priority_rank = 1)::int as p_low,
+        count(*) filter (where priority_rank = 2)::int as p_medium,
+        count(*) filter (where priority_rank = 3)::int as p_high,
+        count(*) filter (where ${open} and due_date < ?)::int as overdue,
+        count(*) filter (where ${open} and due_date >= ? and due_date < ?)::int as due_next,
+        count(*) filter (where completed_at >= ?)::int as completed_recently
+      from tasks ${scope === 'all' ? '' : 'where owner_id = ?'}`,
+      [today, today, inAWeek, weekAgo, ...(scope === 'all' ? [] : [principal.id])],
+    );
+    const r = rows[0] ?? {};
+    const n = (k: string) => Number(r[k] ?? 0);
+    return {
+      total: n('total'),
+      byStatus: {
+        pending: n('s_pending'),
+        in_progress: n('s_in_progress'),
+        completed: n('s_completed'),
+        cancelled: n('s_cancelled'),
+      },
+      byPriority: { low: n('p_low'), medium: n('p_medium'), high: n('p_high') },
+      overdue: n('overdue'),
+      dueNext7Days: n('due_next'),
+      completedLast7Days: n('completed_recently'),
+    };
+  }
+
+  async #reachable(principal: Principal, id: string): Promise<Task> {
+    const task = await this.#em.findOne(Task, { id });
+    // Someone else's task is "not found": its existence is not revealed.
+    if (!task || (principal.role !== 'admin' && task.owner.id !== principal.id)) throw notFound();
+    return task;
+  }
+
+  #precondition(task: Task, ifMatch: string | undefined) {
+    if (ifMatch === undefined) return;
+    const tags = ifMatch.split(',').map((t) => t.trim());
+    if (!tags.includes('*') && !tags.includes(etagOf(task)))
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `The task has changed since ${ifMatch}; it is now at ${etagOf(task)}`,
+        {
+          headers: { ETag: etagOf(task) },
+        },
+      );
+  }
+
+  #changedMeanwhile(ifMatch: string | undefined) {
+    return ifMatch
+      ? new AppError('PRECONDITION_FAILED', 'The task changed while this request was being made')
+      : new AppError('CONFLICT', 'The task changed while this request was being made; try again');
+  }
+
+  #filters(f: TaskFilters, ownerId: string | undefined): FilterQuery<Task> {
+    const and: FilterQuery<Task>[] = [];
+    if (ownerId) and.push({ owner: ownerId });
+    if (f.status) and.push({ status: { $in: f.status } });
+    if (f.priority) and.push({ priorityRank: { $in: f.priority.map(priorityRank) } });
+    if (f.search) {
+      const like = `%${escapeLike(f.search)}%`;
+      and.push({ $or: [{ title: { $ilike: like } }, { description: { $ilike: like } }] });
+    }
+    if (f.dueBefore) and.push({ dueDate: { $lte: f.dueBefore } });
+    if (f.dueAfter) and.push({ dueDate: { $gte: f.dueAfter } });
+    if (f.overdue !== undefined) {
+      const today = isoDay(this.#now());
+      const overdue: FilterQuery<Task> = { status: { $in: OPEN }, dueDate: { $lt: today } };
+      and.push(f.overdue ? overdue : { $not: overdue });
+    }
+    return and.length ? { $and: and } : {};
+  }
+
+  /** Rows strictly after the cursor in (column dir, id dir) order; for due dates, nulls come last. */
+  #after(column: SortColumn, dir: 'asc' | 'desc', c: Cursor): FilterQuery<Task> {
+    const beyond = dir === 'asc' ? '$gt' : '$lt';
+    const idAfter = { id: { [beyond]: c.id } };
+    if (column === 'dueDate') {
+      if (c.k === null) return { dueDate: null, ...idAfter };
+      if (typeof c.k !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(c.k)) throw badCursor();
+      return { $or: [{ dueDate: { [beyond]: c.k } }, { dueDate: c.k, ...idAfter }, { dueDate: null }] };
+    }
+    let key: string | number | Date;
+    if (column === 'priorityRank') {
+      if (typeof c.k !== 'number' || ![1, 2, 3].includes(c.k)) throw badCursor();
+      key = c.k;
+    } else if (column === 'title') {
+      if (typeof c.k !== 'string' || c.k.length > 200) throw badCursor();
+      key = c.k;
+    } else {
+      const at = typeof c.k === 'string' ? new Date(c.k) : null;
+      const year = at?.getUTCFullYear() ?? NaN;
+      if (!at || !(year >= 1970 && year <= 9999)) throw badCursor();
+      key = at;
+    }
+    return { $or: [{ [column]: { [beyond]: key } }, { [column]: key, ...idAfter }] } as FilterQuery<Task>;
+  }
+
+  #keyOf(t: Task, column: SortColumn): string | number | null {
+    if (column === 'createdAt' || column === 'updatedAt') return t[column].toISOString();
+    if (column === 'dueDate') return t.dueDate ?? null;
+    return t[column];
+  }
+}
