@@ -250,7 +250,7 @@ export class TasksService {
       if (!at || !(year >= 1970 && year <= 9999)) throw badCursor();
       key = at;
     }
-    return { $or: [{ [column]: { [beyond]: key } }, { [column]: key, ...idAfter }] } as FilterQuery<Task>;
+    return { $or: [{ [column]: { [beyond]: key } }, { [column]: key, ...idAfter }] };
   }
 
   #keyOf(t: Task, column: SortColumn): string | number | null {
