@@ -2,7 +2,7 @@ import { ErrorEnvelopeSchema } from './envelope.ts';
 
 /**
  * Responses any route can give, whatever it does: bad input, a body too large or of the wrong type,
- * too many requests, an unexpected failure. Route-specific errors are declared on the route.
+ * too many requests, an unexpected failure, a backing service (database, Redis) unavailable. Route-specific errors are declared on the route.
  */
 export const commonResponses = {
   400: ErrorEnvelopeSchema,
@@ -10,6 +10,7 @@ export const commonResponses = {
   415: ErrorEnvelopeSchema,
   429: ErrorEnvelopeSchema,
   500: ErrorEnvelopeSchema,
+  503: ErrorEnvelopeSchema,
 } as const;
 
 const authResponses = {

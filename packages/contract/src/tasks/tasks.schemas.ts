@@ -79,14 +79,10 @@ export type UpdateTaskBody = z.infer<typeof UpdateTaskBodySchema>;
 export const TaskIdParamsSchema = z.object({ id: z.uuid() });
 
 export const IfMatchHeadersSchema = z.object({
-  'if-match': z
-    .string()
-    .max(200)
-    .optional()
-    .meta({
-      description:
-        'The ETag you last saw (`"<version>"`); the write is refused with 412 if the task changed since.',
-    }),
+  'if-match': z.string().max(200).optional().meta({
+    description:
+      'The ETag you last saw (`"<version>"`); the write is refused with 412 if the task changed since.',
+  }),
 });
 
 /** One value or several: `?status=pending&status=in_progress` or `?status=pending,in_progress`. */

@@ -49,6 +49,8 @@ export const errorEnvelopeHandler: ErrorRequestHandler = (err: unknown, req, res
   }
   const known = asAppError(err);
   if (known) {
+    // A backing service failing is worth an operator's attention even though the client gets a clean 503.
+    if (known.status >= 500) req.log.error({ err: known.cause ?? known }, known.message);
     for (const [k, v] of Object.entries(known.headers)) res.setHeader(k, v);
     res.status(known.status).json(appErrorEnvelope(known));
     return;

@@ -137,6 +137,24 @@ describe.each(kvEngines)('rate limits and revocation on $engine', ({ env }) => {
   });
 });
 
+describe('Redis unreachable', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    // A port nothing listens on: every kv command fails.
+    srv = await startTestServer({ SMTP_URL: sink.url, REDIS_URL: 'redis://127.0.0.1:1' });
+  });
+  afterAll(async () => srv.close());
+
+  it('login answers 503 SERVICE_UNAVAILABLE in the envelope, not a 500', async () => {
+    const res = await jsonClient(srv.baseUrl).post<Err>(`${v1}/login`, {
+      email: 'a@example.com',
+      password: 'whatever it is',
+    });
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ success: false, code: 'SERVICE_UNAVAILABLE' });
+  });
+});
+
 describe('rate limit per client address', () => {
   let srv: TestServer;
   beforeAll(async () => {

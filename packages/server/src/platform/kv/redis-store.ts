@@ -1,6 +1,18 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { AppError } from '../../transport/errors.ts';
 import { assertDurationMs, type KeyValueStore, type WindowCount } from './kv.ts';
+
+/**
+ * Redis unreachable is the service being unavailable, not a bug: callers (and clients) get 503
+ * SERVICE_UNAVAILABLE instead of a 500, and the error itself goes to the log through the 'error' listener.
+ */
+const unavailableOnFailure = <T>(command: Promise<T>): Promise<T> =>
+  command.catch((err: unknown) => {
+    throw new AppError('SERVICE_UNAVAILABLE', 'A backing service is unavailable; try again shortly', {
+      cause: err,
+    });
+  });
 
 export type RedisStoreOptions = {
   url: string;
@@ -43,7 +55,7 @@ export class RedisStore implements KeyValueStore {
 
   async incrementWindow(key: string, windowMs: number): Promise<WindowCount> {
     assertDurationMs('windowMs', windowMs);
-    const reply = await this.#redis.eval(INCREMENT_WINDOW, 1, this.#key(key), windowMs);
+    const reply = await unavailableOnFailure(this.#redis.eval(INCREMENT_WINDOW, 1, this.#key(key), windowMs));
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
       throw new Error(`Unexpected reply from the increment script: ${JSON.stringify(reply)}`);
     }
@@ -53,15 +65,15 @@ export class RedisStore implements KeyValueStore {
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     assertDurationMs('ttlMs', ttlMs);
-    await this.#redis.set(this.#key(key), value, 'PX', ttlMs);
+    await unavailableOnFailure(this.#redis.set(this.#key(key), value, 'PX', ttlMs));
   }
 
   async get(key: string): Promise<string | null> {
-    return this.#redis.get(this.#key(key));
+    return unavailableOnFailure(this.#redis.get(this.#key(key)));
   }
 
   async delete(key: string): Promise<void> {
-    await this.#redis.del(this.#key(key));
+    await unavailableOnFailure(this.#redis.del(this.#key(key)));
   }
 
   async close(): Promise<void> {
