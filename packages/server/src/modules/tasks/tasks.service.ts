@@ -30,6 +30,11 @@ const notFound = () => new AppError('NOT_FOUND', 'No such task');
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 const badCursor = () => validationError({ cursor: ['Invalid cursor'] });
+/** `YYYY-MM-DD` naming a day that exists (not 2026-02-30). */
+const isCalendarDate = (s: string) => {
+  const d = new Date(`${s}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+};
 
 /**
  * Tasks: users see and change only their own (others' are 404, their existence not revealed);
@@ -223,7 +228,11 @@ export class TasksService {
     if (f.overdue !== undefined) {
       const today = isoDay(this.#now());
       const overdue: FilterQuery<Task> = { status: { $in: OPEN }, dueDate: { $lt: today } };
-      and.push(f.overdue ? overdue : { $not: overdue });
+      // Spelled out rather than NOT(...): with no due date the comparison is NULL, and NOT NULL drops the row.
+      const notOverdue: FilterQuery<Task> = {
+        $or: [{ status: { $nin: OPEN } }, { dueDate: null }, { dueDate: { $gte: today } }],
+      };
+      and.push(f.overdue ? overdue : notOverdue);
     }
     return and.length ? { $and: and } : {};
   }
@@ -234,7 +243,7 @@ export class TasksService {
     const idAfter = { id: { [beyond]: c.id } };
     if (column === 'dueDate') {
       if (c.k === null) return { dueDate: null, ...idAfter };
-      if (typeof c.k !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(c.k)) throw badCursor();
+      if (typeof c.k !== 'string' || !isCalendarDate(c.k)) throw badCursor();
       return { $or: [{ dueDate: { [beyond]: c.k } }, { dueDate: c.k, ...idAfter }, { dueDate: null }] };
     }
     let key: string | number | Date;

@@ -13,7 +13,9 @@ export const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)
 export function decodeCursor(raw: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
-    const keyOk = c.k === null || typeof c.k === 'string' || typeof c.k === 'number';
+    // A cursor is input too: NUL characters would reach the database from inside the base64.
+    const keyOk =
+      c.k === null || (typeof c.k === 'string' && !c.k.includes('\u0000')) || typeof c.k === 'number';
     const sortOk = c.s === undefined || typeof c.s === 'string';
     if (keyOk && sortOk && typeof c.id === 'string' && c.id.length <= 64)
       return { ...(c.s ? { s: c.s } : {}), k: c.k!, id: c.id };
