@@ -28,6 +28,8 @@ const DescriptionSchema = z.string().max(5000);
 /** A calendar date, `YYYY-MM-DD`. */
 const DateSchema = z.iso
   .date()
+  // PostgreSQL has no year 0 (ISO 0000 is 1 BC): refuse it here rather than fail in the database.
+  .refine((d) => d >= '0001-01-01', 'Enter a date from the year 1 on')
   .meta({ description: 'A calendar date, `YYYY-MM-DD`.', examples: ['2026-12-31'] });
 
 export const TaskSchema = z

@@ -1,4 +1,4 @@
-import { OptimisticLockError, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
+import { LockMode, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
 import {
   canTransition,
   TASK_STATUSES,
@@ -102,48 +102,46 @@ export class TasksService {
     return toTaskDto(await this.#reachable(principal, id));
   }
 
-  /** PUT and PATCH: the changes given, under the transition rule and the caller's `If-Match`. */
+  /**
+   * PUT and PATCH: the changes given, under the transition rule and the caller's `If-Match`. The row is locked
+   * while it is checked and written, so concurrent writers queue: each sees the previous one's result, the
+   * transition rule holds for every one of them, and without `If-Match` the last write wins.
+   */
   async update(
     principal: Principal,
     id: string,
     changes: ReplaceTaskBody | UpdateTaskBody,
     ifMatch?: string,
   ): Promise<TaskDto> {
-    const task = await this.#reachable(principal, id);
-    this.#precondition(task, ifMatch);
-    if (changes.status !== undefined && !canTransition(task.status, changes.status)) {
-      const allowed = TASK_TRANSITIONS[task.status as TaskStatus].join(', ');
-      throw new AppError(
-        'INVALID_TRANSITION',
-        `A ${task.status} task cannot become ${changes.status}; it can become: ${allowed}`,
-      );
-    }
-    if (changes.status !== undefined && changes.status !== task.status) {
-      task.completedAt = changes.status === 'completed' ? this.#now() : null;
-      task.status = changes.status;
-    }
-    if (changes.title !== undefined) task.title = changes.title;
-    if (changes.description !== undefined) task.description = changes.description;
-    if (changes.priority !== undefined) task.priorityRank = priorityRank(changes.priority);
-    if (changes.dueDate !== undefined) task.dueDate = changes.dueDate;
-    try {
-      await this.#em.flush();
-    } catch (e) {
-      // Changed by someone else between our read and our write.
-      if (e instanceof OptimisticLockError) throw this.#changedMeanwhile(ifMatch);
-      throw e;
-    }
-    return toTaskDto(task);
+    return this.#em.transactional(async (em) => {
+      const task = await this.#reachable(principal, id, em, LockMode.PESSIMISTIC_WRITE);
+      this.#precondition(task, ifMatch);
+      if (changes.status !== undefined && !canTransition(task.status, changes.status)) {
+        const allowed = TASK_TRANSITIONS[task.status as TaskStatus].join(', ');
+        throw new AppError(
+          'INVALID_TRANSITION',
+          `A ${task.status} task cannot become ${changes.status}; it can become: ${allowed}`,
+        );
+      }
+      if (changes.status !== undefined && changes.status !== task.status) {
+        task.completedAt = changes.status === 'completed' ? this.#now() : null;
+        task.status = changes.status;
+      }
+      if (changes.title !== undefined) task.title = changes.title;
+      if (changes.description !== undefined) task.description = changes.description;
+      if (changes.priority !== undefined) task.priorityRank = priorityRank(changes.priority);
+      if (changes.dueDate !== undefined) task.dueDate = changes.dueDate;
+      await em.flush();
+      return toTaskDto(task);
+    });
   }
 
   async remove(principal: Principal, id: string, ifMatch?: string): Promise<void> {
-    const task = await this.#reachable(principal, id);
-    this.#precondition(task, ifMatch);
-    const deleted = await this.#em.nativeDelete(Task, {
-      id: task.id,
-      ...(ifMatch ? { version: task.version } : {}),
+    await this.#em.transactional(async (em) => {
+      const task = await this.#reachable(principal, id, em, LockMode.PESSIMISTIC_WRITE);
+      this.#precondition(task, ifMatch);
+      em.remove(task);
     });
-    if (deleted === 0) throw this.#changedMeanwhile(ifMatch);
   }
 
   /** The admin route: any task, no precondition. */
@@ -188,8 +186,8 @@ export class TasksService {
     };
   }
 
-  async #reachable(principal: Principal, id: string): Promise<Task> {
-    const task = await this.#em.findOne(Task, { id });
+  async #reachable(principal: Principal, id: string, em = this.#em, lockMode?: LockMode): Promise<Task> {
+    const task = await em.findOne(Task, { id }, lockMode ? { lockMode } : {});
     // Someone else's task is "not found": its existence is not revealed.
     if (!task || (principal.role !== 'admin' && task.owner.id !== principal.id)) throw notFound();
     return task;
@@ -206,12 +204,6 @@ export class TasksService {
           headers: { ETag: etagOf(task) },
         },
       );
-  }
-
-  #changedMeanwhile(ifMatch: string | undefined) {
-    return ifMatch
-      ? new AppError('PRECONDITION_FAILED', 'The task changed while this request was being made')
-      : new AppError('CONFLICT', 'The task changed while this request was being made; try again');
   }
 
   #filters(f: TaskFilters, ownerId: string | undefined): FilterQuery<Task> {
