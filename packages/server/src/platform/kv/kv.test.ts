@@ -204,7 +204,11 @@ describe('RedisStore', () => {
     const store = new RedisStore({ url: TEST_REDIS_URL, prefix: redis.prefix });
     await store.get('anything');
     await store.close();
-    await expect(store.get('anything')).rejects.toThrow(/closed/i);
+    // Redis failing is the service being unavailable (503 to a client), with the client's reason as the cause.
+    await expect(store.get('anything')).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      cause: expect.objectContaining({ message: expect.stringMatching(/closed/i) as unknown }) as unknown,
+    });
   });
 });
 
