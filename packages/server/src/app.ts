@@ -187,7 +187,10 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
       principal: null,
       ip: req.ip ?? '',
       userAgent: req.get('user-agent') ?? '',
-      setResponseHeader: (name, value) => res.setHeader(name, value),
+      // A streamed tRPC batch has sent its headers before its calls finish: a late header is dropped, not fatal.
+      setResponseHeader: (name, value) => {
+        if (!res.headersSent) res.setHeader(name, value);
+      },
       cookies: {
         get: (name) => (req.cookies as Record<string, string | undefined>)[name],
         set: (name, value, o) =>
@@ -230,7 +233,7 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
         authorization: req.headers.authorization,
         headers: req.headers,
       }),
-      maxBodySize: 1024 * 1024,
+      maxBodySize: config.jsonBodyLimitBytes,
       onError: ({ error, req }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           req.log.error({ err: error.cause ?? error }, 'unhandled tRPC error');

@@ -128,10 +128,23 @@ export const UpdateProfileBodySchema = z
     lastName: NameSchema.optional(),
     username: UsernameSchema.optional(),
     email: EmailSchema.optional().meta({
-      description: 'Changing it makes the account unverified until the new address is confirmed.',
+      description:
+        'Changing it needs `currentPassword` and makes the account unverified until the new address is confirmed.',
     }),
+    currentPassword: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .meta({ description: 'Required to change the email: a stolen access token alone must not take the account over.' }),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'Nothing to change' });
+  .refine((b) => [b.firstName, b.lastName, b.username, b.email].some((v) => v !== undefined), {
+    message: 'Nothing to change',
+  })
+  .refine((b) => b.email === undefined || b.currentPassword !== undefined, {
+    message: 'Give your current password to change your email',
+    path: ['currentPassword'],
+  });
 export type UpdateProfileBody = z.infer<typeof UpdateProfileBodySchema>;
 
 export const ChangePasswordBodySchema = z.strictObject({

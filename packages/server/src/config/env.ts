@@ -89,6 +89,8 @@ export type Config = {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   corsOrigins: string[];
   jsonBodyLimit: string;
+  /** The same limit in bytes, for transports that take a number. */
+  jsonBodyLimitBytes: number;
   /** Passed to express' `trust proxy`: false, true, a hop count, or a list of addresses. */
   trustProxy: boolean | number | string;
   shutdownTimeoutMs: number;
@@ -118,6 +120,12 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+const toBytes = (size: string): number => {
+  const [, n, unit] = /^(\d+)(b|kb|mb)$/i.exec(size) ?? [];
+  const scale = { b: 1, kb: 1024, mb: 1024 * 1024 }[(unit ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
+  return Number(n) * scale;
+};
+
 const parseTrustProxy = (v: string): boolean | number | string => {
   if (v === 'true' || v === 'false') return v === 'true';
   if (/^\d+$/.test(v)) return Number(v);
@@ -141,10 +149,16 @@ export function loadConfig(
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && !e.JWT_SECRET)
-    throw new ConfigError(
-      'Invalid configuration:\n  JWT_SECRET: required in production (at least 32 characters)',
-    );
+  if (e.NODE_ENV === 'production') {
+    // Embedded defaults that are unsafe in production: a secret kept beside the data, and email links
+    // (password resets included) written to the log instead of being sent.
+    const missing = [
+      !e.JWT_SECRET && '  JWT_SECRET: required in production (at least 32 characters)',
+      !e.SMTP_URL &&
+        '  SMTP_URL: required in production (without it, email links are only written to the log)',
+    ].filter(Boolean);
+    if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
@@ -161,6 +175,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
     jsonBodyLimit: e.JSON_BODY_LIMIT,
+    jsonBodyLimitBytes: toBytes(e.JSON_BODY_LIMIT),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     web: { serve: e.SERVE_WEB, distDir: path.resolve(e.WEB_DIST_DIR) },

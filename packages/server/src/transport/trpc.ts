@@ -114,6 +114,8 @@ function envelopeOf(error: TRPCError): { status: number; body: ErrorEnvelope } {
   if (error.code === 'NOT_FOUND') return { status: 404, body: envelope('NOT_FOUND', 'No such procedure') };
   if (error.code === 'METHOD_NOT_SUPPORTED')
     return { status: 405, body: envelope('METHOD_NOT_ALLOWED', 'Queries use GET, mutations use POST') };
+  if (error.code === 'UNSUPPORTED_MEDIA_TYPE')
+    return { status: 415, body: envelope('UNSUPPORTED_MEDIA_TYPE', 'tRPC requests are JSON') };
   if (error.code === 'PAYLOAD_TOO_LARGE')
     return { status: 413, body: envelope('PAYLOAD_TOO_LARGE', 'The request body is too large') };
   return {
@@ -162,7 +164,13 @@ export function buildTrpcRouter<C extends AppRouter>(
       );
       // A batch shares one HTTP request: each call gets its own unit of work and principal, as a REST
       // request would, so one call's flush or clear never touches another's entities.
-      return next({ ctx: { ...ctx, ctx: { ...ctx.ctx, em: ctx.ctx.em.fork(), principal } } });
+      // Response headers belong to the whole batch, not to one call: single-call headers (an ETag) are not sent.
+      return next({
+        ctx: {
+          ...ctx,
+          ctx: { ...ctx.ctx, em: ctx.ctx.em.fork(), principal, setResponseHeader: () => undefined },
+        },
+      });
     });
     if (Object.keys(shape).length > 0) builder = builder.input(z.object(shape)) as unknown as typeof builder;
     if (successSchema instanceof z.ZodType) builder = builder.output(successSchema);

@@ -6,6 +6,12 @@ const escapeHtml = (s: string) =>
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
   );
 
+const layoutText = (title: string, paragraphs: string[]) => `<!doctype html>
+<html><body style="font-family:system-ui,sans-serif;color:#14161a;max-width:32rem;margin:0 auto;padding:1rem">
+<h1 style="font-size:1.3rem;color:#1f4fd1">${escapeHtml(title)}</h1>
+${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
+</body></html>`;
+
 const layout = (
   title: string,
   paragraphs: string[],
@@ -56,3 +62,17 @@ export const passwordResetEmail = (to: Recipient, link: string, validDays: numbe
     link,
     label: 'Choose a new password',
   });
+
+export const emailChangedNotice = (to: Recipient, newEmail: string): MailMessage => {
+  const lines = [
+    `Hello ${to.username},`,
+    `The email address of your Taskvault account was changed to ${newEmail}.`,
+    'If you did not do this, reset your password at once and contact the administrator.',
+  ];
+  return {
+    to: to.email,
+    subject: 'Your Taskvault email address was changed',
+    text: `${lines.join('\n\n')}\n`,
+    html: layoutText('Your email address was changed', lines),
+  };
+};

@@ -69,9 +69,15 @@ export function createAuthHandlers({
       };
     },
     logout: async ({ body, headers }, ctx) => {
-      const token = body.refresh ?? fromCookie(ctx, headers['x-taskvault-csrf']);
-      await accounts(ctx).logout(token);
-      if (!body.refresh) ctx.cookies.clear(REFRESH_COOKIE, cookie);
+      if (body.refresh) await accounts(ctx).logout(body.refresh);
+      else {
+        if (!headers['x-taskvault-csrf'])
+          throw new AppError('FORBIDDEN', 'Send the X-Taskvault-CSRF header to use the refresh cookie');
+        // No cookie: nothing to end, and logout is idempotent.
+        const token = ctx.cookies.get(REFRESH_COOKIE);
+        if (token) await accounts(ctx).logout(token);
+        ctx.cookies.clear(REFRESH_COOKIE, cookie);
+      }
       return { status: 200, body: ok('Logged out', null) };
     },
     logoutAll: async (_input, ctx) => {
@@ -84,7 +90,7 @@ export function createAuthHandlers({
     }),
     updateProfile: async ({ body }, ctx) => ({
       status: 200,
-      body: ok('Profile updated', await accounts(ctx).updateProfile(ctx.principal!, body)),
+      body: ok('Profile updated', await accounts(ctx).updateProfile(ctx.principal!, body, client(ctx))),
     }),
     changePassword: async ({ body }, ctx) => {
       await accounts(ctx).changePassword(ctx.principal!, body.currentPassword, body.newPassword);

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type {
   FieldErrors,
   LoginBody,
@@ -14,7 +14,7 @@ import { enqueueMail } from '../../platform/mail/outbox.ts';
 import type { Principal } from '../../transport/context.ts';
 import { AppError, validationError } from '../../transport/errors.ts';
 import type { AccessTokens } from './access-tokens.ts';
-import { passwordResetEmail, verificationEmail } from './account-emails.ts';
+import { emailChangedNotice, passwordResetEmail, verificationEmail } from './account-emails.ts';
 import type { LinkTokens } from './link-tokens.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { checkPassword } from './password-policy.ts';
@@ -127,15 +127,17 @@ export class AccountsService {
   async login(body: LoginBody, client: Client): Promise<IssuedTokens> {
     const login = (body.email ?? body.username ?? '').toLowerCase();
     await enforce(this.#d.limits.loginAddress, client.ip);
-    await enforce(this.#d.limits.loginAccount, login);
     const user = await this.#em.findOne(User, body.email ? { email: login } : { usernameKey: login });
+    // Keyed by the account, not by what was typed: its email and its username share one budget.
+    const accountKey = user?.id ?? `unknown:${login}`;
+    await enforce(this.#d.limits.loginAccount, accountKey);
     if (!user) {
       // Spend a hash anyway, so the answer takes as long for an unknown account as for a wrong password.
       await this.#d.hasher.dummyVerify(body.password);
       throw invalidCredentials();
     }
     if (!(await this.#d.hasher.verify(user.passwordHash, body.password))) throw invalidCredentials();
-    await this.#d.limits.loginAccount.reset(login);
+    await this.#d.limits.loginAccount.reset(accountKey);
     if (!user.isActive) throw new AppError('ACCOUNT_DISABLED', 'This account has been deactivated');
     if (this.#d.requireEmailVerification && !user.emailVerifiedAt)
       throw new AppError('EMAIL_NOT_VERIFIED', 'Confirm your email address first: we sent you a link');
@@ -157,10 +159,12 @@ export class AccountsService {
     return this.#issue(user, issued);
   }
 
-  /** Ends the sign-in a refresh token belongs to; unknown or already revoked tokens are fine (idempotent). */
+  /**
+   * Ends the sign-in whose current refresh token this is. Anything else (unknown, spent, forged, already
+   * revoked) ends nothing and still answers the same: logout is idempotent and reveals nothing.
+   */
   async logout(token: string): Promise<void> {
-    const sessionId = this.#d.sessions.sessionIdOf(token);
-    if (sessionId) await this.#d.sessions.revoke(this.#em, [sessionId], 'logout');
+    await this.#d.sessions.revokeByToken(this.#em, token, 'logout');
   }
 
   async logoutAll(principal: Principal): Promise<number> {
@@ -171,9 +175,18 @@ export class AccountsService {
     return toUserDto(await this.#current(principal));
   }
 
-  async updateProfile(principal: Principal, body: UpdateProfileBody): Promise<UserDto> {
+  async updateProfile(principal: Principal, body: UpdateProfileBody, client: Client): Promise<UserDto> {
     const user = await this.#current(principal);
     const emailChanged = body.email !== undefined && body.email !== user.email;
+    const previousEmail = user.email;
+    if (emailChanged) {
+      await enforce(this.#d.limits.loginAccount, user.id);
+      await enforce(this.#d.limits.accountMailAddress, client.ip);
+      await enforce(this.#d.limits.accountMailRecipient, body.email!);
+      if (!(await this.#d.hasher.verify(user.passwordHash, body.currentPassword ?? '')))
+        throw validationError({ currentPassword: ['The current password is wrong'] });
+      await this.#d.limits.loginAccount.reset(user.id);
+    }
     const usernameChanged = body.username !== undefined && body.username.toLowerCase() !== user.usernameKey;
     const errors = await this.#taken({
       ...(emailChanged ? { email: body.email } : {}),
@@ -190,6 +203,11 @@ export class AccountsService {
       user.email = body.email!;
       user.emailVerifiedAt = null;
       enqueueMail(this.#em, this.#verificationMail(user));
+      // The old address hears about it, so an owner who did not do this can react.
+      enqueueMail(
+        this.#em,
+        emailChangedNotice({ email: previousEmail, username: user.username }, user.email),
+      );
     }
     await this.#flushUnique();
     if (emailChanged) this.#d.mailQueued();
@@ -198,8 +216,11 @@ export class AccountsService {
 
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.#current(principal);
+    // Guessing the current password with a stolen token is guessing a password: same budget as login.
+    await enforce(this.#d.limits.loginAccount, user.id);
     if (!(await this.#d.hasher.verify(user.passwordHash, currentPassword)))
       throw validationError({ currentPassword: ['The current password is wrong'] });
+    await this.#d.limits.loginAccount.reset(user.id);
     await this.#setPassword(user, newPassword);
     await this.#d.sessions.revokeAllOf(this.#em, user.id, 'password-changed', principal.sessionId);
     await this.#em.flush();
@@ -218,13 +239,16 @@ export class AccountsService {
   }
 
   async confirmPasswordReset(uid: string, token: string, newPassword: string): Promise<void> {
-    const user = UUID.test(uid) ? await this.#em.findOne(User, { id: uid }) : null;
-    if (!user || !user.isActive || !this.#d.links.check('reset-password', user, token)) throw invalidLink();
-    await this.#setPassword(user, newPassword);
-    // Following the emailed link also proves the address.
-    user.emailVerifiedAt ??= this.#now();
-    await this.#d.sessions.revokeAllOf(this.#em, user.id, 'password-reset');
-    await this.#em.flush();
+    if (!UUID.test(uid)) throw invalidLink();
+    // The row stays locked from the link check to the write: two uses of one link cannot both pass.
+    await this.#em.transactional(async (em) => {
+      const user = await em.findOne(User, { id: uid }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!user || !user.isActive || !this.#d.links.check('reset-password', user, token)) throw invalidLink();
+      await this.#setPassword(user, newPassword);
+      // Following the emailed link also proves the address.
+      user.emailVerifiedAt ??= this.#now();
+      await this.#d.sessions.revokeAllOf(em, user.id, 'password-reset');
+    });
   }
 
   async #setPassword(user: User, password: string) {

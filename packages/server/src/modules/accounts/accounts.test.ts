@@ -18,7 +18,12 @@ let api: ReturnType<typeof jsonClient>;
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  srv = await startTestServer({ SMTP_URL: sink.url, PUBLIC_URL: 'http://taskvault.test' });
+  // Every test here signs up from 127.0.0.1: per-address limits are tested in security.test.ts.
+  srv = await startTestServer({
+    SMTP_URL: sink.url,
+    PUBLIC_URL: 'http://taskvault.test',
+    LOGIN_IP_MAX_ATTEMPTS: '10000',
+  });
   api = jsonClient(srv.baseUrl);
 });
 afterAll(async () => {
@@ -324,13 +329,30 @@ describe('profile', () => {
     expect((await api.patch<Err>(`${v1}/profile`, {}, { token: tokens.access })).status).toBe(400);
   });
 
-  it('a new email makes the account unverified and sends a link to the new address', async () => {
-    const { tokens } = await signUpVerifiedUser(srv, sink);
+  it('a new email needs the current password, makes the account unverified, links the new address and tells the old one', async () => {
+    const { tokens, identity } = await signUpVerifiedUser(srv, sink);
     const newEmail = newIdentity().email;
-    const res = await api.patch<Ok<User>>(`${v1}/profile`, { email: newEmail }, { token: tokens.access });
+    const without = await api.patch<Err>(`${v1}/profile`, { email: newEmail }, { token: tokens.access });
+    expect(without.status).toBe(400);
+    expect(without.body.errors?.currentPassword).toBeDefined();
+    const wrong = await api.patch<Err>(
+      `${v1}/profile`,
+      { email: newEmail, currentPassword: 'not it at all' },
+      { token: tokens.access },
+    );
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors).toEqual({ currentPassword: ['The current password is wrong'] });
+
+    const res = await api.patch<Ok<User>>(
+      `${v1}/profile`,
+      { email: newEmail, currentPassword: identity.password },
+      { token: tokens.access },
+    );
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ email: newEmail, emailVerified: false });
     const { uid, token } = await verificationLinkFor(sink, newEmail);
+    const notice = await sink.waitFor((m) => m.to.includes(identity.email) && /was changed/.test(m.subject));
+    expect(notice.text).toContain(newEmail);
     expect((await api.get(`${v1}/verify-email/${uid}/${token}`)).status).toBe(200);
   });
 

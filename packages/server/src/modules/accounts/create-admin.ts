@@ -3,6 +3,7 @@ import type { EntityManager } from '../../platform/db/orm.ts';
 import { validationError } from '../../transport/errors.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { checkPassword } from './password-policy.ts';
+import { Session } from './session.entity.ts';
 import { User } from './user.entity.ts';
 
 export type NewAdmin = { email: string; username: string; password: string };
@@ -46,6 +47,13 @@ export async function createAdmin(
     passwordHash,
     emailVerifiedAt: user.emailVerifiedAt ?? now,
   });
+  // Whoever was signed in to the account before it was promoted stays a plain user: their sessions end.
+  if (existing)
+    await em.nativeUpdate(
+      Session,
+      { user: existing.id, revokedAt: null },
+      { revokedAt: now, revokedReason: 'promoted' },
+    );
   await em.flush();
   return { user, created: !existing };
 }

@@ -76,9 +76,19 @@ export class Sessions {
     };
   }
 
-  /** The sign-in a refresh token belongs to, whether or not the token is current (for logout). */
-  sessionIdOf(refresh: string): string | null {
-    return TOKEN.exec(refresh)?.[1] ?? null;
+  /** Revokes the sign-in only if `refresh` is its current token: the session id alone (it is in every access token) is not enough. */
+  async revokeByToken(em: EntityManager, refresh: string, reason: string): Promise<boolean> {
+    const match = TOKEN.exec(refresh);
+    if (!match) return false;
+    const [, sessionId, secret] = match as unknown as [string, string, string];
+    const live = await em.count(Session, {
+      id: sessionId,
+      currentTokenHash: sha256(secret),
+      revokedAt: null,
+    });
+    if (live === 0) return false;
+    await this.revoke(em, [sessionId], reason);
+    return true;
   }
 
   /** Revokes sessions and refuses their access tokens from now on. Returns how many were still live. */

@@ -6,7 +6,7 @@ import {
   type BasePostgreSqlEntityManager,
 } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/core';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Database } from '../../config/env.ts';
 import { entities } from './entities.ts';
@@ -47,14 +47,61 @@ export async function createOrm(options: OrmOptions): Promise<Orm> {
     });
     return orm;
   }
-  if (database.dataDir !== MEMORY) mkdirSync(database.dataDir, { recursive: true });
+  if (database.dataDir !== MEMORY) {
+    mkdirSync(database.dataDir, { recursive: true });
+    claimDataDir(database.dataDir);
+  }
   const orm = await PgliteORM.init({
     ...common(options),
     // In a persistent cluster dbName names a database inside it; in memory it must be the memory URL.
     dbName: database.dataDir === MEMORY ? MEMORY : 'taskvault',
     driverOptions: { dataDir: database.dataDir },
   });
+  if (database.dataDir !== MEMORY) {
+    const dataDir = database.dataDir;
+    const close = orm.close.bind(orm);
+    // Release the claim with the database, so this process (or the next) can open it again.
+    orm.close = async (force?: boolean) => {
+      try {
+        await close(force);
+      } finally {
+        releaseDataDir(dataDir);
+      }
+    };
+  }
   return orm;
+}
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * PGlite is one process's database: a second process opening the same folder (say `npm run create-admin`
+ * while the server runs) would write to a copy the first one later overwrites, or corrupt it. The folder is
+ * claimed with a file naming the owning process; a claim by a process that has exited is taken over.
+ */
+function claimDataDir(dataDir: string): void {
+  const lock = `${dataDir}.lock`;
+  if (existsSync(lock)) {
+    const owner = Number(readFileSync(lock, 'utf8').trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner))
+      throw new Error(
+        `The embedded database in ${dataDir} is in use by process ${owner}: stop it first, or use PostgreSQL (DATABASE_URL) to share a database between processes`,
+      );
+  }
+  writeFileSync(lock, String(process.pid));
+}
+
+function releaseDataDir(dataDir: string): void {
+  const lock = `${dataDir}.lock`;
+  if (existsSync(lock) && readFileSync(lock, 'utf8').trim() === String(process.pid))
+    rmSync(lock, { force: true });
 }
 
 export async function migrate(orm: Orm): Promise<string[]> {
