@@ -67,6 +67,12 @@ const EnvSchema = z.object({
     .refine((u) => /^rediss?:\/\//.test(u), 'must be a redis:// or rediss:// URL')
     .optional(),
   ADMIN_PASSWORD: z.string().min(1).optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(true),
   LOGIN_MAX_FAILURES: z.coerce.number<number>().int().min(1).default(5),
   LOGIN_IP_MAX_ATTEMPTS: z.coerce.number<number>().int().min(1).default(30),
   AUTH_RATE_WINDOW_SECONDS: z.coerce.number<number>().int().min(1).default(900),
@@ -114,6 +120,17 @@ export type Config = {
   redisUrl: string | undefined;
   /** Only read by `npm run create-admin`. */
   adminPassword: string | undefined;
+  /** Where file contents live: a folder (default `DATA_DIR/files`) or an S3-compatible bucket. */
+  storage:
+    | { engine: 'disk'; dir: string }
+    | {
+        engine: 's3';
+        bucket: string;
+        region: string;
+        endpoint: string | undefined;
+        forcePathStyle: boolean;
+        credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+      };
 };
 
 export class ConfigError extends Error {
@@ -195,5 +212,18 @@ export function loadConfig(
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     redisUrl: e.REDIS_URL,
     adminPassword: e.ADMIN_PASSWORD,
+    storage: e.S3_BUCKET
+      ? {
+          engine: 's3',
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+          endpoint: e.S3_ENDPOINT,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          credentials:
+            e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+              : undefined,
+        }
+      : { engine: 'disk', dir: path.join(dataDir, 'files') },
   };
 }

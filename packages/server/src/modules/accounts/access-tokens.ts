@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { AppError } from '../../transport/errors.ts';
 import type { Principal } from '../../transport/context.ts';
 
@@ -23,8 +23,15 @@ const ALGORITHM = 'HS256';
 export class AccessTokens {
   readonly #o: Required<AccessTokenOptions>;
 
+  /**
+   * The secret as a key object made once: given a string, jsonwebtoken first tries (and fails) to parse it
+   * as a public key on every call, which showed in profiles.
+   */
+  readonly #key: KeyObject;
+
   constructor(options: AccessTokenOptions) {
     this.#o = { now: Date.now, ...options };
+    this.#key = createSecretKey(Buffer.from(options.secret));
   }
 
   sign(user: Principal, sessionId: string): { token: string; expiresAt: Date } {
@@ -32,7 +39,7 @@ export class AccessTokens {
     const exp = iat + this.#o.ttlSeconds;
     const token = jwt.sign(
       { sub: user.id, email: user.email, username: user.username, role: user.role, sid: sessionId, iat, exp },
-      this.#o.secret,
+      this.#key,
       { algorithm: ALGORITHM, issuer: this.#o.issuer, audience: this.#o.audience, jwtid: randomUUID() },
     );
     return { token, expiresAt: new Date(exp * 1000) };
@@ -41,7 +48,7 @@ export class AccessTokens {
   verify(token: string): AccessClaims {
     let payload: jwt.JwtPayload;
     try {
-      const decoded = jwt.verify(token, this.#o.secret, {
+      const decoded = jwt.verify(token, this.#key, {
         algorithms: [ALGORITHM],
         issuer: this.#o.issuer,
         audience: this.#o.audience,
