@@ -39,6 +39,12 @@ export const TaskSchema = defineEntity({
     { properties: ['owner', 'title', 'id'] },
     { properties: ['owner', 'status'] },
     { properties: ['createdAt', 'id'] },
+    // Due dates descending keep undated tasks last, which no ascending index read backwards gives.
+    {
+      name: 'tasks_owner_id_due_date_desc_id_index',
+      expression:
+        'create index "tasks_owner_id_due_date_desc_id_index" on "tasks" ("owner_id", "due_date" desc nulls last, "id" desc)',
+    },
   ],
 });
 export class Task extends TaskSchema.class {}
