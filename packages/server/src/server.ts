@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import type { Config } from './config/env.ts';
 import { AuditEvent } from './modules/audit/audit-event.entity.ts';
-import { createOrm, migrate, type Orm } from './platform/db/orm.ts';
+import { closeOrm, createOrm, migrate, type Orm } from './platform/db/orm.ts';
 import type { Logger } from './platform/logger.ts';
 import { createPlatform, type Platform } from './platform/platform.ts';
 
@@ -43,12 +43,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         clearTimeout(timer);
         await platform?.close();
         await record(orm, 'server.stopped', {}).catch(() => undefined);
-        await orm.close();
+        if ((await closeOrm(orm, config.shutdownTimeoutMs)) === 'timed-out')
+          logger.warn('the database did not close in time; exiting anyway');
       })());
     return { server, orm, url, stop };
   } catch (e) {
     await platform?.close();
-    await orm.close();
+    await closeOrm(orm, config.shutdownTimeoutMs);
     throw e;
   }
 }

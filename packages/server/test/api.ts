@@ -7,6 +7,8 @@ import type { TestServer } from './harness.ts';
 
 export type Res<T = unknown> = { status: number; body: T; headers: Headers };
 
+export type JsonClient = ReturnType<typeof jsonClient>;
+
 /** JSON over real HTTP, with an optional bearer token and extra headers. */
 export function jsonClient(baseUrl: string) {
   const call = async <T>(
@@ -44,6 +46,30 @@ export function jsonClient(baseUrl: string) {
 
 export type Ok<T> = { success: true; message: string; data: T };
 export type Err = ErrorEnvelope;
+
+/** The error envelope, exactly: success false, a message, the code, and nothing but `errors` besides. */
+export function expectError(res: Res<unknown>, status: number, code: string) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  const body = res.body as Err;
+  expect(body).toMatchObject({ success: false, code });
+  expect(typeof body.message).toBe('string');
+  expect(body.message.length).toBeGreaterThan(0);
+  expect(Object.keys(body).filter((k) => !['success', 'message', 'code', 'errors'].includes(k))).toEqual([]);
+  return body;
+}
+
+/** A 400 VALIDATION_FAILED that names exactly these fields. */
+export function expectInvalid(res: Res<unknown>, fields: string[]) {
+  const body = expectError(res, 400, 'VALIDATION_FAILED');
+  expect(Object.keys(body.errors ?? {}).sort(), JSON.stringify(body)).toEqual([...fields].sort());
+  return body;
+}
+
+/** The refresh token of a pair; fails the test when there is none (it is null when it went in a cookie). */
+export const refreshOf = (pair: TokenPair): string => {
+  expect(pair.refresh).toEqual(expect.any(String));
+  return pair.refresh!;
+};
 
 let counter = 0;
 /** A fresh, valid identity: unique within the run, with a password the policy accepts. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config, type Database } from '../src/config/env.ts';
-import { createOrm, MEMORY, migrate, type Orm } from '../src/platform/db/orm.ts';
+import { closeOrm, createOrm, MEMORY, migrate, type Orm } from '../src/platform/db/orm.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { createPlatform, type Platform } from '../src/platform/platform.ts';
 import { listen } from './listen.ts';
@@ -92,7 +92,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
     close: async () => {
       await http.close();
       await platform.close();
-      await orm.close();
+      await closeOrm(orm, 2_000);
       await db.drop();
     },
   };

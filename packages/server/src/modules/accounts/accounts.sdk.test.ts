@@ -1,20 +1,14 @@
 import { createClient, type TaskvaultClient, type TokenPair, type User } from '@taskvault/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newIdentity, verificationLinkFor } from '../../../test/api.ts';
-import { startTestServer, type TestServer } from '../../../test/harness.ts';
-import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
+import { describe, expect, it } from 'vitest';
+import { newIdentity, refreshOf, verificationLinkFor } from '../../../test/api.ts';
+import type { TestServer } from '../../../test/harness.ts';
+import { useServerWithMail } from '../../../test/server-with-mail.ts';
+import type { SmtpSink } from '../../../test/smtp-sink.ts';
 
 let sink: SmtpSink;
 let srv: TestServer;
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  srv = await startTestServer({ SMTP_URL: sink.url, PUBLIC_URL: 'http://taskvault.test' });
-});
-afterAll(async () => {
-  await srv.close();
-  await sink.close();
-});
+useServerWithMail({ PUBLIC_URL: 'http://taskvault.test' }, (env) => ({ sink, srv } = env));
 
 /** Fails the test unless `res` has `status`, and narrows it to that answer of the contract. */
 function assertStatus<R extends { status: number }, S extends R['status']>(
@@ -57,11 +51,6 @@ async function signUpVerified(identity = newIdentity('sdk')): Promise<{
   assertStatus(login, 200);
   return { identity, user: reg.body.data, tokens: login.body.data };
 }
-
-const refreshOf = (pair: TokenPair): string => {
-  expect(pair.refresh).toEqual(expect.any(String));
-  return pair.refresh!;
-};
 
 describe('accounts through @taskvault/sdk', () => {
   it('register, verify the emailed link, log in, then read the profile with the token from login', async () => {

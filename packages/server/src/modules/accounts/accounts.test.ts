@@ -1,35 +1,27 @@
 import type { TokenPair, User } from '@taskvault/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  jsonClient,
   newIdentity,
   signUpVerifiedUser,
   verificationLinkFor,
   type Err,
+  type JsonClient,
   type Ok,
 } from '../../../test/api.ts';
-import { startTestServer, type TestServer } from '../../../test/harness.ts';
-import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
+import type { TestServer } from '../../../test/harness.ts';
+import { useServerWithMail } from '../../../test/server-with-mail.ts';
+import type { SmtpSink } from '../../../test/smtp-sink.ts';
 import { User as UserEntity } from './user.entity.ts';
 
 let sink: SmtpSink;
 let srv: TestServer;
-let api: ReturnType<typeof jsonClient>;
+let api: JsonClient;
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  // Every test here signs up from 127.0.0.1: per-address limits are tested in security.test.ts.
-  srv = await startTestServer({
-    SMTP_URL: sink.url,
-    PUBLIC_URL: 'http://taskvault.test',
-    LOGIN_IP_MAX_ATTEMPTS: '10000',
-  });
-  api = jsonClient(srv.baseUrl);
-});
-afterAll(async () => {
-  await srv.close();
-  await sink.close();
-});
+// Every test here signs up from 127.0.0.1: per-address limits are tested in security.test.ts.
+useServerWithMail(
+  { PUBLIC_URL: 'http://taskvault.test', LOGIN_IP_MAX_ATTEMPTS: '10000' },
+  (env) => ({ sink, srv, api } = env),
+);
 
 const v1 = '/api/v1/auth';
 

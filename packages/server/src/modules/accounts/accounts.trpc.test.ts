@@ -1,56 +1,17 @@
-import type { TokenPair } from '@taskvault/contract';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newIdentity, verificationLinkFor } from '../../../test/api.ts';
-import { startTestServer, type TestServer } from '../../../test/harness.ts';
-import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
-import type { TrpcRouter } from '../../app.ts';
+import { describe, expect, it } from 'vitest';
+import { newIdentity, refreshOf, verificationLinkFor } from '../../../test/api.ts';
+import type { TestServer } from '../../../test/harness.ts';
+import { useServerWithMail } from '../../../test/server-with-mail.ts';
+import type { SmtpSink } from '../../../test/smtp-sink.ts';
+import { failure, trpcClient, type TrpcClientOptions } from '../../../test/trpc-client.ts';
 
 let sink: SmtpSink;
 let srv: TestServer;
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  srv = await startTestServer({ SMTP_URL: sink.url, PUBLIC_URL: 'http://taskvault.test' });
-});
-afterAll(async () => {
-  await srv.close();
-  await sink.close();
-});
-
-type TokenGetter = () => string | null | undefined;
+useServerWithMail({ PUBLIC_URL: 'http://taskvault.test' }, (env) => ({ sink, srv } = env));
 
 /** A typed tRPC client; `token` is asked before every HTTP request, `onFetch` sees each one. */
-const trpc = (options: { token?: TokenGetter; onFetch?: () => void } = {}) =>
-  createTRPCClient<TrpcRouter>({
-    links: [
-      httpBatchLink({
-        url: `${srv.baseUrl}/trpc`,
-        headers: () => {
-          const token = options.token?.();
-          return token ? { authorization: `Bearer ${token}` } : {};
-        },
-        fetch: (url: string | URL | Request, init?: RequestInit) => {
-          options.onFetch?.();
-          return fetch(url, init);
-        },
-      }),
-    ],
-  });
-
-/** The error data of a failed call: the REST status and envelope, typed from the router's error formatter. */
-const failure = async (call: () => Promise<unknown>) => {
-  try {
-    await call();
-  } catch (e) {
-    if (e instanceof TRPCClientError) {
-      const data = (e as TRPCClientError<TrpcRouter>).data;
-      if (data) return data;
-    }
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-};
+const trpc = (options: TrpcClientOptions = {}) => trpcClient(srv.baseUrl, options);
 
 /** Registers, follows the emailed link and logs in, all through tRPC. */
 async function signUpVerified(identity = newIdentity('trpc')) {
@@ -64,11 +25,6 @@ async function signUpVerified(identity = newIdentity('trpc')) {
 
 /** A client that sends the access token of a pair (or whatever `holder.access` becomes). */
 const authed = (holder: { access: string | null }) => trpc({ token: () => holder.access });
-
-const refreshOf = (pair: TokenPair): string => {
-  expect(pair.refresh).toEqual(expect.any(String));
-  return pair.refresh!;
-};
 
 describe('accounts over tRPC', () => {
   it('register answers the envelope with the new user and no secret', async () => {

@@ -2,16 +2,17 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  jsonClient,
   newIdentity,
   signUpVerifiedUser,
   verificationLinkFor,
   type Err,
+  type JsonClient,
 } from '../../../test/api.ts';
-import { startTestServer, type TestServer } from '../../../test/harness.ts';
-import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
+import type { TestServer } from '../../../test/harness.ts';
+import { useServerWithMail } from '../../../test/server-with-mail.ts';
+import type { SmtpSink } from '../../../test/smtp-sink.ts';
 import { ConfigError, loadConfig } from '../../config/env.ts';
 import { createOrm } from '../../platform/db/orm.ts';
 import { createAdmin } from './create-admin.ts';
@@ -20,22 +21,13 @@ import { PasswordHasher } from './password-hasher.ts';
 /** Regression tests for what a security review of accounts found. */
 let sink: SmtpSink;
 let srv: TestServer;
-let api: ReturnType<typeof jsonClient>;
+let api: JsonClient;
 const v1 = '/api/v1/auth';
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  srv = await startTestServer({
-    SMTP_URL: sink.url,
-    LOGIN_MAX_FAILURES: '3',
-    LOGIN_IP_MAX_ATTEMPTS: '10000',
-  });
-  api = jsonClient(srv.baseUrl);
-});
-afterAll(async () => {
-  await srv.close();
-  await sink.close();
-});
+useServerWithMail(
+  { LOGIN_MAX_FAILURES: '3', LOGIN_IP_MAX_ATTEMPTS: '10000' },
+  (env) => ({ sink, srv, api } = env),
+);
 
 describe('sessions', () => {
   it('logout needs the current refresh token: a session id with a made-up secret ends nothing', async () => {

@@ -1,36 +1,28 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { PageInfo, Task as TaskDto, TaskPriority, TaskStatus } from '@taskvault/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   adminSession,
-  jsonClient,
   signUpVerifiedUser,
   type Err,
+  type JsonClient,
   type Ok,
   type Res,
 } from '../../../test/api.ts';
-import { startTestServer, testConfig, type TestServer } from '../../../test/harness.ts';
-import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
+import { testConfig, type TestServer } from '../../../test/harness.ts';
+import { useServerWithMail } from '../../../test/server-with-mail.ts';
+import type { SmtpSink } from '../../../test/smtp-sink.ts';
 import { Task } from './task.entity.ts';
 
 let sink: SmtpSink;
 let srv: TestServer;
-let api: ReturnType<typeof jsonClient>;
+let api: JsonClient;
 
-beforeAll(async () => {
-  sink = await startSmtpSink();
-  // Every request comes from 127.0.0.1: lift the per-address limits on logins and signups.
-  srv = await startTestServer({
-    SMTP_URL: sink.url,
-    PUBLIC_URL: 'http://taskvault.test',
-    LOGIN_IP_MAX_ATTEMPTS: '100000',
-  });
-  api = jsonClient(srv.baseUrl);
-});
-afterAll(async () => {
-  await srv.close();
-  await sink.close();
-});
+// Every request comes from 127.0.0.1: lift the per-address limits on logins and signups.
+useServerWithMail(
+  { PUBLIC_URL: 'http://taskvault.test', LOGIN_IP_MAX_ATTEMPTS: '100000' },
+  (env) => ({ sink, srv, api } = env),
+);
 
 const TASKS = '/api/v1/tasks';
 const ADMIN_ALL = `${TASKS}/admin/all`;

@@ -9,19 +9,21 @@ import {
   type TaskStatus,
 } from '@taskvault/contract';
 import { createClient } from '@taskvault/sdk';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   adminSession,
+  expectError,
+  expectInvalid,
   newIdentity,
   signUpVerifiedUser,
   type Err,
   type Ok,
   type Res,
 } from '../../../test/api.ts';
-import { startTestServer, testConfig, type TestServer } from '../../../test/harness.ts';
-import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
-import type { TrpcRouter } from '../../app.ts';
+import { testConfig, type TestServer } from '../../../test/harness.ts';
+import { useServerWithMail } from '../../../test/server-with-mail.ts';
+import type { SmtpSink } from '../../../test/smtp-sink.ts';
+import { failure, trpcClient } from '../../../test/trpc-client.ts';
 
 let sink: SmtpSink;
 let srv: TestServer;
@@ -32,22 +34,16 @@ let bob: Session;
 /** A signed-in caller: their user id and access token. */
 type Session = { id: string; token: string };
 
+// Every request comes from 127.0.0.1: lift the per-address limits on logins and signups.
+useServerWithMail(
+  { PUBLIC_URL: 'http://taskvault.test', LOGIN_IP_MAX_ATTEMPTS: '100000' },
+  (env) => ({ sink, srv } = env),
+);
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  // Every request comes from 127.0.0.1: lift the per-address limits on logins and signups.
-  srv = await startTestServer({
-    SMTP_URL: sink.url,
-    PUBLIC_URL: 'http://taskvault.test',
-    LOGIN_IP_MAX_ATTEMPTS: '100000',
-  });
   const a = await adminSession(srv);
   admin = { id: a.tokens.user.id, token: a.tokens.access };
   alice = await newUser();
   bob = await newUser();
-});
-afterAll(async () => {
-  await srv.close();
-  await sink.close();
 });
 
 const tasks = '/api/v1/tasks';
@@ -109,24 +105,6 @@ async function current(id: string, who: Session = admin): Promise<Task> {
   const res = await get(id, who);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.data;
-}
-
-/** The error envelope, exactly: success false, a message, the code, and nothing but `errors` besides. */
-function expectError(res: Res<unknown>, status: number, code: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  const body = res.body as Err;
-  expect(body).toMatchObject({ success: false, code });
-  expect(typeof body.message).toBe('string');
-  expect(body.message.length).toBeGreaterThan(0);
-  expect(Object.keys(body).filter((k) => !['success', 'message', 'code', 'errors'].includes(k))).toEqual([]);
-  return body;
-}
-
-/** A 400 VALIDATION_FAILED that names exactly these fields. */
-function expectInvalid(res: Res<unknown>, fields: string[]) {
-  const body = expectError(res, 400, 'VALIDATION_FAILED');
-  expect(Object.keys(body.errors ?? {}).sort(), JSON.stringify(body)).toEqual([...fields].sort());
-  return body;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -1051,28 +1029,7 @@ describe('tasks and their owners', () => {
 
 describe('tRPC and SDK', () => {
   const trpcFor = (who: Session, headers: Record<string, string> = {}) =>
-    createTRPCClient<TrpcRouter>({
-      links: [
-        httpBatchLink({
-          url: `${srv.baseUrl}/trpc`,
-          headers: () => ({ authorization: `Bearer ${who.token}`, ...headers }),
-        }),
-      ],
-    });
-
-  /** The error data of a failed tRPC call: the REST status and envelope. */
-  const failure = async (run: () => Promise<unknown>) => {
-    try {
-      await run();
-    } catch (e) {
-      if (e instanceof TRPCClientError) {
-        const data = (e as TRPCClientError<TrpcRouter>).data;
-        if (data) return data;
-      }
-      throw e;
-    }
-    throw new Error('expected the call to fail');
-  };
+    trpcClient(srv.baseUrl, { token: () => who.token, headers });
 
   it('tRPC: create and list work and agree with REST', async () => {
     const carol = await newUser();

@@ -1,39 +1,35 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { PageInfo, TokenPair, User } from '@taskvault/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   adminSession,
-  jsonClient,
+  expectError,
+  expectInvalid,
   newIdentity,
   signUpVerifiedUser,
   type Err,
+  type JsonClient,
   type Ok,
   type Res,
 } from '../../../test/api.ts';
-import { startTestServer, type TestServer } from '../../../test/harness.ts';
-import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
+import type { TestServer } from '../../../test/harness.ts';
+import { useServerWithMail } from '../../../test/server-with-mail.ts';
+import type { SmtpSink } from '../../../test/smtp-sink.ts';
 
 let sink: SmtpSink;
 let srv: TestServer;
-let api: ReturnType<typeof jsonClient>;
+let api: JsonClient;
 let admin: Awaited<ReturnType<typeof adminSession>>;
 let plain: Awaited<ReturnType<typeof signUpVerifiedUser>>;
 
+// Every request comes from 127.0.0.1: lift the per-address limits on logins and signups.
+useServerWithMail(
+  { PUBLIC_URL: 'http://taskvault.test', LOGIN_IP_MAX_ATTEMPTS: '100000' },
+  (env) => ({ sink, srv, api } = env),
+);
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  // Every request comes from 127.0.0.1: lift the per-address limits on logins and signups.
-  srv = await startTestServer({
-    SMTP_URL: sink.url,
-    PUBLIC_URL: 'http://taskvault.test',
-    LOGIN_IP_MAX_ATTEMPTS: '100000',
-  });
-  api = jsonClient(srv.baseUrl);
   admin = await adminSession(srv);
   plain = await signUpVerifiedUser(srv, sink);
-});
-afterAll(async () => {
-  await srv.close();
-  await sink.close();
 });
 
 const v1 = '/api/v1/auth';
@@ -44,24 +40,6 @@ type Identity = ReturnType<typeof newIdentity>;
 
 /** A term no other user of this file has in their email or username. */
 const uniqueTerm = (prefix: string) => `${prefix}${randomBytes(3).toString('hex')}`;
-
-/** The error envelope, exactly: success false, a message, the code, and nothing but `errors` besides. */
-function expectError(res: Res<unknown>, status: number, code: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  const body = res.body as Err;
-  expect(body).toMatchObject({ success: false, code });
-  expect(typeof body.message).toBe('string');
-  expect(body.message.length).toBeGreaterThan(0);
-  expect(Object.keys(body).filter((k) => !['success', 'message', 'code', 'errors'].includes(k))).toEqual([]);
-  return body;
-}
-
-/** A 400 VALIDATION_FAILED that names exactly these fields. */
-function expectInvalid(res: Res<unknown>, fields: string[]) {
-  const body = expectError(res, 400, 'VALIDATION_FAILED');
-  expect(Object.keys(body.errors ?? {}).sort(), JSON.stringify(body)).toEqual([...fields].sort());
-  return body;
-}
 
 /** No response may carry a password hash, whatever its shape. */
 function expectNoSecrets(res: Res<unknown>) {

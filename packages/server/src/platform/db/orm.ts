@@ -112,3 +112,20 @@ export async function migrate(orm: Orm): Promise<string[]> {
 export async function pendingMigrations(orm: Orm): Promise<number> {
   return (await orm.migrator.getPending()).length;
 }
+
+/**
+ * Closes the ORM, giving up after `ms`: with the database gone (dropped, unreachable) the pool can wait
+ * forever for connections that will never answer, and shutdown must not hang on it.
+ */
+export async function closeOrm(orm: Orm, ms: number): Promise<'closed' | 'timed-out'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timed-out'>((resolve) => {
+    timer = setTimeout(() => resolve('timed-out'), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([orm.close().then(() => 'closed' as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
