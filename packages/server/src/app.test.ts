@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test/harness.ts';
+import { redactUrl } from './app.ts';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -93,5 +94,18 @@ describe('everything that goes wrong answers in the error envelope', () => {
     } finally {
       await other.close().catch(() => undefined);
     }
+  });
+});
+
+describe('access log', () => {
+  it('keeps the path but not the secrets some paths carry', () => {
+    expect(redactUrl('/api/v1/auth/verify-email/0b4f/AbC-123_x')).toBe(
+      '/api/v1/auth/verify-email/0b4f/[redacted]',
+    );
+    expect(redactUrl('/api/verify-email/0b4f/AbC-123_x/')).toBe('/api/verify-email/0b4f/[redacted]/');
+    expect(redactUrl('/trpc/auth.login?batch=1&input={"0":{"password":"x"}}')).toBe(
+      '/trpc/auth.login?batch=1&input=[redacted]',
+    );
+    expect(redactUrl('/api/v1/tasks?limit=20')).toBe('/api/v1/tasks?limit=20');
   });
 });

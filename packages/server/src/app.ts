@@ -117,6 +117,15 @@ export type HttpAppOptions<C extends AppRouter> = Pick<AppDeps, 'config' | 'orm'
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
+ * Access logs keep the path but not the secrets some paths carry: an unused verification link in a log
+ * would stay valid for days, and tRPC inputs can hold passwords.
+ */
+export const redactUrl = (url: string): string =>
+  url
+    .replace(/(\/verify-email\/[^/?]+\/)[^/?]+/, '$1[redacted]')
+    .replace(/([?&]input=)[^&]*/, '$1[redacted]');
+
+/**
  * The transports around a contract and its handlers: REST, tRPC, OpenAPI, docs, the web app, and the
  * error envelope for whatever goes wrong. Generic over the contract so the transport behaviour can be
  * tested on its own.
@@ -153,7 +162,7 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
         req: (req: { id: string; method: string; url: string; remoteAddress: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: redactUrl(req.url),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
