@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnServer } from '../packages/server/test/spawn-server.ts';
+import { printHeader, printRow } from './table.ts';
 
 const seconds = 5;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'taskvault-bench-auth-'));
@@ -64,22 +65,10 @@ const runs: Array<[string, autocannon.Options]> = [
 console.log(
   `Taskvault auth throughput: ${seconds}s each, ${passthrough.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, kv ${passthrough.REDIS_URL ? 'Redis' : 'memory'}, Node ${process.version}`,
 );
-console.log(
-  'route'.padEnd(44),
-  'req/s'.padStart(8),
-  'p50 ms'.padStart(8),
-  'p99 ms'.padStart(8),
-  'non-2xx'.padStart(8),
-);
+printHeader(44);
 for (const [label, options] of runs) {
   const r = await autocannon({ ...options, duration: seconds });
-  console.log(
-    label.padEnd(44),
-    r.requests.average.toFixed(0).padStart(8),
-    r.latency.p50.toFixed(1).padStart(8),
-    r.latency.p99.toFixed(1).padStart(8),
-    String(r.non2xx).padStart(8),
-  );
+  printRow(44, label, r);
 }
 await server.stop();
 rmSync(dataDir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnServer } from '../packages/server/test/spawn-server.ts';
+import { printHeader, printRow } from './table.ts';
 
 const seconds = 5;
 const connections = 32;
@@ -38,22 +39,10 @@ console.log(
   `Taskvault HTTP throughput: ${connections} connections, ${seconds}s each, ${engine}, Node ${process.version}`,
 );
 console.log(`RSS after start: ${rssMb().toFixed(0)} MB`);
-console.log(
-  'route'.padEnd(42),
-  'req/s'.padStart(8),
-  'p50 ms'.padStart(8),
-  'p99 ms'.padStart(8),
-  'non-2xx'.padStart(8),
-);
+printHeader(42);
 for (const [label, target] of targets) {
   const result = await autocannon({ url: `${url}${target}`, connections, duration: seconds });
-  console.log(
-    label.padEnd(42),
-    result.requests.average.toFixed(0).padStart(8),
-    result.latency.p50.toFixed(1).padStart(8),
-    result.latency.p99.toFixed(1).padStart(8),
-    String(result.non2xx).padStart(8),
-  );
+  printRow(42, label, result);
 }
 console.log(`RSS after load: ${rssMb().toFixed(0)} MB`);
 await server.stop();

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { spawnServer, type SpawnedServer } from '../packages/server/test/spawn-server.ts';
+import { printHeader, printRow } from './table.ts';
 
 const seconds = 10;
 const warmupSeconds = 2;
@@ -231,24 +232,12 @@ try {
   console.log(
     `Taskvault GET ${target}: ${connections} connections, ${seconds}s each after ${warmupSeconds}s warm-up, PostgreSQL ${version.rows[0]?.v}, ${taskCount} tasks over ${userCount} users (${page.items.length} of ${page.page.total} returned), Node ${process.version}`,
   );
-  console.log(
-    'server'.padEnd(44),
-    'req/s'.padStart(8),
-    'p50 ms'.padStart(8),
-    'p99 ms'.padStart(8),
-    'non-2xx'.padStart(8),
-  );
+  printHeader(44, 'server');
   const results: autocannon.Result[] = [];
   for (const [label, url] of rows) {
     const r = await measure(url, bearer);
     results.push(r);
-    console.log(
-      label.padEnd(44),
-      r.requests.average.toFixed(0).padStart(8),
-      r.latency.p50.toFixed(1).padStart(8),
-      r.latency.p99.toFixed(1).padStart(8),
-      String(r.non2xx).padStart(8),
-    );
+    printRow(44, label, r);
   }
   const [ours, bare] = results as [autocannon.Result, autocannon.Result];
   console.log(

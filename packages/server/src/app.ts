@@ -28,7 +28,7 @@ import type { Platform } from './platform/platform.ts';
 import { SystemService } from './modules/system/system.service.ts';
 import type { Orm } from './platform/db/orm.ts';
 import type { Logger } from './platform/logger.ts';
-import { noAccountsAuthenticator, type Authenticator, type RequestContext } from './transport/context.ts';
+import type { Authenticator, RequestContext } from './transport/context.ts';
 import { docsRouter } from './transport/docs.ts';
 import type { RouterHandlers } from './transport/handlers.ts';
 import { errorEnvelopeHandler, unmatchedRoute } from './transport/http-errors.ts';
@@ -111,7 +111,7 @@ export type TrpcRouter = App['trpcRouter'];
 export type HttpAppOptions<C extends AppRouter> = Pick<AppDeps, 'config' | 'orm' | 'logger'> & {
   contract: C;
   handlers: RouterHandlers<C>;
-  authenticate?: Authenticator;
+  authenticate: Authenticator;
 };
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -131,8 +131,7 @@ export const redactUrl = (url: string): string =>
  * tested on its own.
  */
 export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
-  const { config, orm, logger, contract, handlers } = options;
-  const authenticate = options.authenticate ?? noAccountsAuthenticator;
+  const { config, orm, logger, contract, handlers, authenticate } = options;
   const routes = new RouteTable(contract);
   const openApi = contractToOpenApi(contract, {
     title: 'Taskvault API',

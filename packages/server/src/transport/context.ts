@@ -41,12 +41,6 @@ export type RequestContext = {
  */
 export type Authenticator = (authorization: string | undefined) => Promise<Principal | null>;
 
-/** Until accounts exist no token can be valid; a token that cannot be verified is refused, never ignored. */
-export const noAccountsAuthenticator: Authenticator = async (authorization) => {
-  if (!authorization) return null;
-  throw new AppError('UNAUTHENTICATED', 'Invalid or expired access token');
-};
-
 /** The one place access levels are enforced, for REST and tRPC alike. */
 export async function resolvePrincipal(
   access: Access,

@@ -7,7 +7,7 @@ import type { Config } from '../../config/env.ts';
 import {
   assertBlobKey,
   assertByteRange,
-  assertMaxBytes,
+  checkMaxBytesFor,
   BlobNotFoundError,
   BlobRangeNotSatisfiableError,
   ByteCounter,
@@ -41,12 +41,7 @@ export class DiskBlobStorage implements BlobStorage {
     body: Readable,
     options: { maxBytes?: number } = {},
   ): Promise<{ tempKey: string; size: number }> {
-    try {
-      assertMaxBytes(options.maxBytes);
-    } catch (err) {
-      body.destroy();
-      throw err;
-    }
+    checkMaxBytesFor(body, options.maxBytes);
     const tempKey = randomUUID();
     const file = path.join(this.#tmp, tempKey);
     const counter = new ByteCounter(options.maxBytes);

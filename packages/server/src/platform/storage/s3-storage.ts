@@ -21,7 +21,7 @@ import type { Config } from '../../config/env.ts';
 import {
   assertBlobKey,
   assertByteRange,
-  assertMaxBytes,
+  checkMaxBytesFor,
   BlobNotFoundError,
   BlobRangeNotSatisfiableError,
   ByteCounter,
@@ -139,12 +139,7 @@ export class S3BlobStorage implements BlobStorage {
     body: Readable,
     options: { maxBytes?: number } = {},
   ): Promise<{ tempKey: string; size: number }> {
-    try {
-      assertMaxBytes(options.maxBytes);
-    } catch (err) {
-      body.destroy();
-      throw err;
-    }
+    checkMaxBytesFor(body, options.maxBytes);
     const tempKey = randomUUID();
     const counter = new ByteCounter(options.maxBytes);
     // An error of either stream destroys both, and the counter keeps it; settled at once, so a failure

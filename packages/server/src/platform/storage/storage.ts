@@ -118,6 +118,16 @@ export function assertMaxBytes(maxBytes: number | undefined): void {
   }
 }
 
+/** `writeTemp` owns its body: when the limit itself is invalid, the body is destroyed before the error is thrown. */
+export function checkMaxBytesFor(body: Readable, maxBytes: number | undefined): void {
+  try {
+    assertMaxBytes(maxBytes);
+  } catch (err) {
+    body.destroy();
+    throw err;
+  }
+}
+
 /**
  * Passes bytes through, counting them, and fails with `BlobTooLargeError` as soon as there are more than
  * `maxBytes`. It remembers the first error it was destroyed with, whichever stream raised it, so a writer
