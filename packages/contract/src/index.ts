@@ -1,6 +1,7 @@
 import { initContract } from '@ts-rest/core';
 import { authContract } from './auth/auth.contract.ts';
 import { commonResponses } from './common/common-responses.ts';
+import { filesContract } from './files/files.contract.ts';
 import { legacyContract } from './legacy/legacy.contract.ts';
 import { systemContract } from './system/system.contract.ts';
 import { tasksContract } from './tasks/tasks.contract.ts';
@@ -11,6 +12,8 @@ export * from './system/system.schemas.ts';
 export * from './auth/auth.schemas.ts';
 export * from './users/users.schemas.ts';
 export * from './tasks/tasks.schemas.ts';
+export * from './files/file-types.ts';
+export * from './files/files.schemas.ts';
 
 const c = initContract();
 
@@ -23,11 +26,19 @@ export const resources = {
   users: 'Administration of accounts (administrators only).',
   tasks:
     'Tasks: yours, with filters, ordering, pages, statistics and safe concurrent edits; all of them for administrators.',
+  files:
+    'Files: streamed uploads checked by content, lists, signed download links, attachment to tasks; REST only for the content itself.',
   legacy: "The file-sharing API's original paths, deprecated in favour of /api/v1.",
 } as const;
 
 const v1 = c.router(
-  { system: systemContract, auth: authContract, users: usersContract, tasks: tasksContract },
+  {
+    system: systemContract,
+    auth: authContract,
+    users: usersContract,
+    tasks: tasksContract,
+    files: filesContract,
+  },
   { pathPrefix: API_PREFIX, strictStatusCodes: true, commonResponses },
 );
 const legacy = c.router(

@@ -19,6 +19,10 @@ import { PasswordHasher } from './modules/accounts/password-hasher.ts';
 import { Sessions } from './modules/accounts/sessions.ts';
 import { tokenAuthenticator } from './modules/accounts/token-authenticator.ts';
 import { createSystemHandlers } from './modules/system/system.handlers.ts';
+import { DownloadLinks } from './modules/files/download-links.ts';
+import { createFilesHandlers, createLegacyFilesHandlers } from './modules/files/files.handlers.ts';
+import { FilesService, type FilesDeps } from './modules/files/files.service.ts';
+import { UploadReceiver } from './modules/files/upload-receiver.ts';
 import { createTasksHandlers } from './modules/tasks/tasks.handlers.ts';
 import { TasksService } from './modules/tasks/tasks.service.ts';
 import { createUsersHandlers } from './modules/users/users.handlers.ts';
@@ -32,6 +36,7 @@ import type { Authenticator, RequestContext } from './transport/context.ts';
 import { docsRouter } from './transport/docs.ts';
 import type { RouterHandlers } from './transport/handlers.ts';
 import { errorEnvelopeHandler, unmatchedRoute } from './transport/http-errors.ts';
+import type { FileReceiver } from './transport/multipart.ts';
 import { contractToOpenApi } from './transport/openapi.ts';
 import { requireContentType, restRouter } from './transport/rest.ts';
 import { RouteTable } from './transport/route-table.ts';
@@ -41,7 +46,7 @@ export type AppDeps = {
   config: Config;
   orm: Orm;
   logger: Logger;
-  platform: Pick<Platform, 'kv' | 'mail' | 'signingSecret'>;
+  platform: Pick<Platform, 'kv' | 'mail' | 'storage' | 'signingSecret'>;
   /** When the process started, for uptime. */
   startedAt?: number;
 };
@@ -81,8 +86,25 @@ export function createApp(deps: AppDeps) {
     requireEmailVerification: auth.requireEmailVerification,
     mailQueued: () => platform.mail.kick(),
   };
+  const filesDeps: FilesDeps = {
+    storage: platform.storage,
+    links: new DownloadLinks({
+      secret: platform.signingSecret,
+      ttlSeconds: config.files.downloadLinkTtlSeconds,
+      publicUrl: config.publicUrl,
+    }),
+    logger: deps.logger,
+    quotaBytes: config.files.quotaBytes,
+    maxUploadBytes: config.files.maxUploadBytes,
+    allowedTypes: config.files.allowedTypes,
+    downloadLinkTtlSeconds: config.files.downloadLinkTtlSeconds,
+  };
+  const files = (ctx: RequestContext) => new FilesService(ctx.em, filesDeps);
+  const receiver = new UploadReceiver(filesDeps);
+  const filesHandlers = createFilesHandlers({ files });
   const authHandlers = createAuthHandlers({
     accounts: (ctx) => new AccountsService(ctx.em, accountsDeps),
+    storageUsage: (ctx, userId) => files(ctx).usage(userId),
     cookie: {
       path: `${API_PREFIX}/auth`,
       secure: auth.cookieSecure,
@@ -92,15 +114,22 @@ export function createApp(deps: AppDeps) {
   const handlers: RouterHandlers<Contract> = {
     system: createSystemHandlers({ system }),
     auth: authHandlers,
-    users: createUsersHandlers({ users: (ctx) => new UsersService(ctx.em, { sessions }) }),
-    tasks: createTasksHandlers({ tasks: (ctx) => new TasksService(ctx.em) }),
-    legacy: createLegacyHandlers(authHandlers),
+    users: createUsersHandlers({
+      users: (ctx) => new UsersService(ctx.em, { sessions, files: files(ctx) }),
+    }),
+    tasks: createTasksHandlers({
+      tasks: (ctx) => new TasksService(ctx.em),
+      attachedFiles: (ctx, taskId) => files(ctx).filesOfTask(taskId),
+    }),
+    files: filesHandlers,
+    legacy: { ...createLegacyHandlers(authHandlers), ...createLegacyFilesHandlers(filesHandlers) },
   };
   return createHttpApp({
     ...deps,
     contract,
     handlers,
     authenticate: tokenAuthenticator({ accessTokens, sessions }),
+    receiveFile: (stream, info) => receiver.receive(stream, info),
   });
 }
 
@@ -112,6 +141,8 @@ export type HttpAppOptions<C extends AppRouter> = Pick<AppDeps, 'config' | 'orm'
   contract: C;
   handlers: RouterHandlers<C>;
   authenticate: Authenticator;
+  /** Takes the file part of the contract's multipart routes, if it has any. */
+  receiveFile?: FileReceiver;
 };
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -131,7 +162,7 @@ export const redactUrl = (url: string): string =>
  * tested on its own.
  */
 export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
-  const { config, orm, logger, contract, handlers, authenticate } = options;
+  const { config, orm, logger, contract, handlers, authenticate, receiveFile } = options;
   const routes = new RouteTable(contract);
   const openApi = contractToOpenApi(contract, {
     title: 'Taskvault API',
@@ -190,6 +221,7 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
   const context: RequestHandler = (req, res, next) => {
     const ctx: RequestContext = {
       requestId: req.id as string,
+      method: req.method,
       log: req.log,
       em: orm.em.fork(),
       principal: null,
@@ -227,7 +259,7 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
     requireContentType(routes),
     express.json({ limit: config.jsonBodyLimit, type: ['application/json', 'application/*+json'] }),
   );
-  app.use(restRouter({ contract, handlers, authenticate }));
+  app.use(restRouter({ contract, handlers, authenticate, receiveFile }));
   app.use('/api', unmatchedRoute(routes));
 
   app.use(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -70,9 +71,13 @@ export type TestServer = {
   close: () => Promise<void>;
 };
 
-/** The real application over real HTTP on a loopback port, on a migrated database of its own. */
+/**
+ * The real application over real HTTP on a loopback port, on a migrated database of its own, with a data
+ * folder of its own (file blobs, mail) unless DATA_DIR is given.
+ */
 export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
-  const config = testConfig(overrides);
+  const ownDataDir = overrides.DATA_DIR ? undefined : await mkdtemp(path.join(tmpdir(), 'taskvault-test-'));
+  const config = testConfig({ ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}), ...overrides });
   const db = await createTestDatabase(config);
   const orm = await createOrm({ database: db.database });
   await migrate(orm);
@@ -94,6 +99,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
       await platform.close();
       await closeOrm(orm, 2_000);
       await db.drop();
+      if (ownDataDir) await rm(ownDataDir, { recursive: true, force: true });
     },
   };
 }

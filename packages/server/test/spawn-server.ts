@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import pkg from '../package.json' with { type: 'json' };
 
 const main = path.resolve(import.meta.dirname, '../src/main.ts');
+/** The Node flags `npm start` runs the server with (`node <flags> src/main.ts`), so spawned servers match it. */
+const nodeFlags = /^node((?: --[\w-]+(?:=\S+)?)*) src\/main\.ts$/.exec(pkg.scripts.start)?.[1]?.trim().split(' ') ?? [];
 
 export type SpawnedServer = {
   url: string;
@@ -18,7 +21,7 @@ export type SpawnedServer = {
  * that it is listening. Used by process tests, the SDK's consumer test and the benchmarks.
  */
 export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...nodeFlags.filter(Boolean), main], {
     // eslint-disable-next-line no-restricted-properties -- a child process needs a PATH, nothing else leaks in
     env: { PATH: process.env.PATH ?? '', PORT: '0', SERVE_WEB: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

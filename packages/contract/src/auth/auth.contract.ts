@@ -15,6 +15,7 @@ import {
   ResendVerificationBodySchema,
   TokenPairSchema,
   UpdateProfileBodySchema,
+  ProfileSchema,
   UserSchema,
   VerifyEmailParamsSchema,
 } from './auth.schemas.ts';
@@ -114,16 +115,16 @@ export const authContract = c.router(
     profile: {
       method: 'GET',
       path: '/profile',
-      responses: authenticated({ 200: successEnvelope(UserSchema) }),
+      responses: authenticated({ 200: successEnvelope(ProfileSchema) }),
       summary: 'Your profile',
-      description: 'The signed-in user.',
+      description: 'The signed-in user, with their storage use and quota.',
       metadata: routeMeta('user'),
     },
     updateProfile: {
       method: 'PATCH',
       path: '/profile',
       body: UpdateProfileBodySchema,
-      responses: authenticated({ 200: successEnvelope(UserSchema) }),
+      responses: authenticated({ 200: successEnvelope(ProfileSchema) }),
       summary: 'Update your profile',
       description:
         'Changes names, username or email. A new email makes the account unverified and sends a verification link ' +

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StorageUsageSchema } from '../files/files.schemas.ts';
 
 /** Trimmed and lower-cased before it is checked, so `  Ann@Example.COM ` and `ann@example.com` are one account. */
 export const EmailSchema = z
@@ -50,6 +51,10 @@ export const UserSchema = z
   })
   .meta({ id: 'User' });
 export type User = z.infer<typeof UserSchema>;
+
+/** The signed-in user as they see themselves: with their storage use against their quota. */
+export const ProfileSchema = UserSchema.extend({ storage: StorageUsageSchema }).meta({ id: 'Profile' });
+export type Profile = z.infer<typeof ProfileSchema>;
 
 export const RegisterBodySchema = z.strictObject({
   email: EmailSchema,
@@ -131,12 +136,10 @@ export const UpdateProfileBodySchema = z
       description:
         'Changing it needs `currentPassword` and makes the account unverified until the new address is confirmed.',
     }),
-    currentPassword: z
-      .string()
-      .min(1)
-      .max(1024)
-      .optional()
-      .meta({ description: 'Required to change the email: a stolen access token alone must not take the account over.' }),
+    currentPassword: z.string().min(1).max(1024).optional().meta({
+      description:
+        'Required to change the email: a stolen access token alone must not take the account over.',
+    }),
   })
   .refine((b) => [b.firstName, b.lastName, b.username, b.email].some((v) => v !== undefined), {
     message: 'Nothing to change',

@@ -1,5 +1,6 @@
 import { initContract } from '@ts-rest/core';
 import { loginRoute, registerRoute, verifyEmailRoute } from '../auth/auth.contract.ts';
+import { downloadLinkRoute, listRoute, uploadRoute } from '../files/files.contract.ts';
 
 const c = initContract();
 const legacy = (description: string) =>
@@ -27,5 +28,29 @@ export const legacyContract = c.router({
     path: '/verify-email/:uid/:token/',
     deprecated: true,
     description: legacy('Same as `GET /api/v1/auth/verify-email/:uid/:token`.'),
+  },
+  upload: {
+    ...uploadRoute,
+    path: '/upload/',
+    deprecated: true,
+    description: legacy('Same as `POST /api/v1/files`.'),
+  },
+  listUploadedFiles: {
+    ...listRoute,
+    path: '/list-uploaded-files/',
+    deprecated: true,
+    description: legacy('Same as `GET /api/v1/files`.'),
+  },
+  downloadFile: {
+    method: 'GET',
+    pathParams: downloadLinkRoute.pathParams,
+    responses: downloadLinkRoute.responses,
+    summary: downloadLinkRoute.summary,
+    metadata: downloadLinkRoute.metadata,
+    path: '/download-file/:id/',
+    deprecated: true,
+    description: legacy(
+      'Same as `POST /api/v1/files/:id/download-link`: answers with a signed link to follow, not the content.',
+    ),
   },
 });

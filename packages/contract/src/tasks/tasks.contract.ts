@@ -10,6 +10,7 @@ import {
   ListTasksQuerySchema,
   ReplaceTaskBodySchema,
   TaskIdParamsSchema,
+  TaskDetailSchema,
   TaskSchema,
   TaskStatsQuerySchema,
   TaskStatsSchema,
@@ -86,10 +87,10 @@ export const tasksContract = c.router(
       method: 'GET',
       path: '/:id',
       pathParams: TaskIdParamsSchema,
-      responses: authenticated({ 200: One, 404: ErrorEnvelopeSchema }),
+      responses: authenticated({ 200: successEnvelope(TaskDetailSchema), 404: ErrorEnvelopeSchema }),
       summary: 'Get a task',
       description:
-        "One of your tasks (any task for an administrator), with its ETag. Someone else's task: 404.",
+        "One of your tasks (any task for an administrator), with its ETag and its attached files. Someone else's task: 404.",
       metadata: routeMeta('user'),
     },
     replace: {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PaginationQuerySchema } from '../common/pagination.ts';
+import { FileSchema } from '../files/files.schemas.ts';
 
 export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'cancelled'] as const;
 export const TaskStatusSchema = z.enum(TASK_STATUSES).meta({ id: 'TaskStatus' });
@@ -52,6 +53,10 @@ export const TaskSchema = z
   })
   .meta({ id: 'Task' });
 export type Task = z.infer<typeof TaskSchema>;
+
+/** One task as its own page shows it: with the files attached to it. */
+export const TaskDetailSchema = TaskSchema.extend({ files: z.array(FileSchema) }).meta({ id: 'TaskDetail' });
+export type TaskDetail = z.infer<typeof TaskDetailSchema>;
 
 export const CreateTaskBodySchema = z.strictObject({
   title: TitleSchema,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { FILE_TYPE_NAMES, FileTypeSchema, type FileType } from '@taskvault/contract';
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -77,6 +78,26 @@ const EnvSchema = z.object({
   LOGIN_IP_MAX_ATTEMPTS: z.coerce.number<number>().int().min(1).default(30),
   AUTH_RATE_WINDOW_SECONDS: z.coerce.number<number>().int().min(1).default(900),
   WEB_DIST_DIR: z.string().min(1).default(path.join(repoRoot, 'packages/web/dist')),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number<number>()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(25 * 1024 * 1024),
+  USER_QUOTA_BYTES: z.coerce
+    .number<number>()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(1024 * 1024 * 1024),
+  ALLOWED_FILE_TYPES: csv.pipe(z.array(FileTypeSchema).min(1)).default([...FILE_TYPE_NAMES]),
+  DOWNLOAD_LINK_TTL_SECONDS: z.coerce
+    .number<number>()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(300),
+  UPLOAD_SWEEP_GRACE_SECONDS: z.coerce.number<number>().int().min(0).default(3600),
 });
 
 export type Database = { engine: 'postgresql'; url: string } | { engine: 'pglite'; dataDir: string };
@@ -120,6 +141,17 @@ export type Config = {
   redisUrl: string | undefined;
   /** Only read by `npm run create-admin`. */
   adminPassword: string | undefined;
+  files: {
+    maxUploadBytes: number;
+    quotaBytes: number;
+    allowedTypes: FileType[];
+    downloadLinkTtlSeconds: number;
+    /**
+     * At start-up, leftovers older than this are swept: temporary blobs of interrupted uploads, and blobs
+     * without a row. Younger ones may belong to an upload still running on another instance.
+     */
+    sweepGraceSeconds: number;
+  };
   /** Where file contents live: a folder (default `DATA_DIR/files`) or an S3-compatible bucket. */
   storage:
     | { engine: 'disk'; dir: string }
@@ -212,6 +244,13 @@ export function loadConfig(
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     redisUrl: e.REDIS_URL,
     adminPassword: e.ADMIN_PASSWORD,
+    files: {
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      quotaBytes: e.USER_QUOTA_BYTES,
+      allowedTypes: e.ALLOWED_FILE_TYPES,
+      downloadLinkTtlSeconds: e.DOWNLOAD_LINK_TTL_SECONDS,
+      sweepGraceSeconds: e.UPLOAD_SWEEP_GRACE_SECONDS,
+    },
     storage: e.S3_BUCKET
       ? {
           engine: 's3',

@@ -8,11 +8,14 @@ import { createMailTransport } from './mail/create-mail-transport.ts';
 import { MailDispatcher } from './mail/mail-dispatcher.ts';
 import type { MailTransport } from './mail/mail-transport.ts';
 import { resolveSigningSecret } from './secrets.ts';
+import { createBlobStorage } from './storage/create-storage.ts';
+import type { BlobStorage } from './storage/storage.ts';
 
 /** The engines the app runs on, each embedded by default and a production service when configured. */
 export type Platform = {
   kv: KeyValueStore;
   mail: MailDispatcher;
+  storage: BlobStorage;
   signingSecret: string;
   close: () => Promise<void>;
 };
@@ -20,6 +23,7 @@ export type Platform = {
 export type PlatformOverrides = {
   transport?: MailTransport;
   kv?: KeyValueStore;
+  storage?: BlobStorage;
   mailPollIntervalMs?: number;
 };
 
@@ -40,14 +44,17 @@ export function createPlatform(
     logger,
     ...(overrides.mailPollIntervalMs ? { pollIntervalMs: overrides.mailPollIntervalMs } : {}),
   });
+  const storage = overrides.storage ?? createBlobStorage(config.storage, { logger });
   return {
     kv,
     mail,
+    storage,
     signingSecret: resolveSigningSecret(config.auth.jwtSecret, config.dataDir, logger),
     close: async () => {
       await mail.stop();
       await transport.close();
       await kv.close();
+      await storage.close();
     },
   };
 }

@@ -23,6 +23,8 @@ export type CookieJar = {
 /** Everything a handler may know about the request it serves; built once per request, by either transport. */
 export type RequestContext = {
   requestId: string;
+  /** The HTTP method; a HEAD request is served by its GET route, which then sends no body. */
+  method: string;
   log: Logger;
   /** A fork of the ORM's EntityManager: one unit of work per request. */
   em: EntityManager;

@@ -8,13 +8,18 @@ import {
 import type { RouteMetadata } from '@taskvault/contract';
 import type { RequestContext } from './context.ts';
 import { rejectNulCharacters } from './input-guards.ts';
+import type { ReceivedFile } from './multipart.ts';
+
+/** A multipart route's handler also gets the file part, as the route's receiver kept it (if one was sent). */
+export type RouteInput<R extends AppRoute> = ServerInferRequest<R> &
+  (R extends { contentType: 'multipart/form-data' } ? { file: ReceivedFile | undefined } : unknown);
 
 /**
  * One function per contract route. REST, tRPC and tests all call this same function: it receives the
  * validated input and the request context and answers with a status and a body the contract declares.
  */
 export type RouteHandler<R extends AppRoute> = (
-  input: ServerInferRequest<R>,
+  input: RouteInput<R>,
   ctx: RequestContext,
 ) => Promise<ServerInferResponses<R>>;
 

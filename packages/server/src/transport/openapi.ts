@@ -1,4 +1,4 @@
-import { isAppRoute, type AppRoute, type AppRouter } from '@ts-rest/core';
+import { isAppRoute, isAppRouteOtherResponse, type AppRoute, type AppRouter } from '@ts-rest/core';
 import { resources, type RouteMetadata } from '@taskvault/contract';
 import { STATUS_CODES } from 'node:http';
 import {
@@ -130,7 +130,10 @@ export function contractToOpenApi(contract: AppRouter, info: OpenApiInfo): OpenA
             description: STATUS_CODES[Number(status)] ?? status,
             ...(schema instanceof z.ZodType
               ? { content: { 'application/json': { schema: schemas.convert(schema, 'output') } } }
-              : {}),
+              : isAppRouteOtherResponse(schema)
+                ? // Bytes, not JSON (file content).
+                  { content: { [schema.contentType]: { schema: { type: 'string', format: 'binary' } } } }
+                : {}),
           },
         ]),
       ),

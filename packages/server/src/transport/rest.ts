@@ -1,10 +1,13 @@
-import type { AppRouter } from '@ts-rest/core';
+import { isAppRoute, type AppRoute, type AppRouter } from '@ts-rest/core';
 import { createExpressEndpoints, RequestValidationError } from '@ts-rest/express';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
 import type { Authenticator } from './context.ts';
 import { resolvePrincipal } from './context.ts';
 import { AppError, fieldErrors, validationError } from './errors.ts';
 import { routeEntries, routeMetadata } from './handlers.ts';
+import { multipartBody, type FileReceiver } from './multipart.ts';
 import { fullPath, type RouteTable } from './route-table.ts';
 
 type Issue = Parameters<typeof fieldErrors>[0][number];
@@ -39,23 +42,87 @@ export const requireContentType =
     next();
   };
 
-export type RestOptions = { contract: AppRouter; handlers: unknown; authenticate: Authenticator };
+export type RestOptions = {
+  contract: AppRouter;
+  handlers: unknown;
+  authenticate: Authenticator;
+  /** Takes the file part of multipart routes; required when the contract has any. */
+  receiveFile?: FileReceiver | undefined;
+};
 
-/** Serves every contract route over REST through @ts-rest/express, with request and response validation. */
-export function restRouter({ contract, handlers, authenticate }: RestOptions): Router {
+const isMultipart = (route: AppRoute) =>
+  'contentType' in route && route.contentType === 'multipart/form-data';
+
+/**
+ * A multipart route's body as the server validates it: the text fields only. The file part never reaches
+ * validation as a value: it is streamed to its receiver while the form is parsed (as ts-rest's own server
+ * types expect, which leave file fields out of `body`).
+ */
+function splitMultipartBody(route: AppRoute): { fileField: string; fields: z.ZodObject } {
+  const body = 'body' in route ? route.body : undefined;
+  const fileFields =
+    body instanceof z.ZodObject
+      ? Object.entries(body.shape).filter(
+          ([, s]) => (s instanceof z.ZodOptional ? s.unwrap() : s) instanceof z.ZodFile,
+        )
+      : [];
+  if (!(body instanceof z.ZodObject) || fileFields.length !== 1)
+    throw new Error(
+      `${route.method} ${route.path}: a multipart body must be an object with exactly one z.file()`,
+    );
+  const fileField = fileFields[0]![0];
+  // omit() keeps the object's strictness: an unknown text field is still refused by name.
+  return { fileField, fields: body.omit({ [fileField]: true } as Record<string, never>) };
+}
+
+/** The contract with every multipart route's body reduced to its text fields. */
+function serverContract(contract: AppRouter): AppRouter {
+  return Object.fromEntries(
+    Object.entries(contract).map(([key, node]) => {
+      if (!isAppRoute(node)) return [key, serverContract(node)];
+      return [key, isMultipart(node) ? { ...node, body: splitMultipartBody(node).fields } : node];
+    }),
+  ) as AppRouter;
+}
+
+/**
+ * Serves every contract route over REST through @ts-rest/express, with request and response validation.
+ * A handler may answer with a stream (file content): it is piped to the response and destroyed if the
+ * client goes away first.
+ */
+export function restRouter({ contract, handlers, authenticate, receiveFile }: RestOptions): Router {
   const router = express.Router();
   const implementation: Record<string, unknown> = {};
-  for (const { path, handler } of routeEntries(contract, handlers)) {
+  for (const { path, route, handler } of routeEntries(contract, handlers)) {
     let node = implementation;
     for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-    node[path.at(-1)!] = async ({
+    const serve = async ({
       params,
       query,
       body,
       headers,
       req,
-    }: Record<string, unknown> & { req: express.Request }) =>
-      handler({ params, query, body, headers }, req.ctx);
+      res,
+    }: Record<string, unknown> & { req: express.Request; res: express.Response }) => {
+      const result = await handler({ params, query, body, headers, file: req.file }, req.ctx);
+      if (result.body instanceof Readable) {
+        const stream = result.body;
+        res.on('close', () => stream.destroy());
+        stream.on('error', (err) => {
+          req.log.error({ err }, 'the response stream failed');
+          res.destroy(err);
+        });
+      }
+      return result;
+    };
+    if (isMultipart(route)) {
+      if (!receiveFile)
+        throw new Error(`${route.method} ${route.path} takes a file, but no receiver was given`);
+      const upload = multipartBody({ fileField: splitMultipartBody(route).fileField, receive: receiveFile });
+      node[path.at(-1)!] = { middleware: [upload], handler: serve };
+    } else {
+      node[path.at(-1)!] = serve;
+    }
   }
   const enforceAccess: RequestHandler = async (req, _res, next) => {
     const route = (req as unknown as { tsRestRoute: Parameters<typeof routeMetadata>[0] }).tsRestRoute;
@@ -69,7 +136,7 @@ export function restRouter({ contract, handlers, authenticate }: RestOptions): R
   const toEnvelope: ErrorRequestHandler = (err, _req, _res, next) => {
     next(err instanceof RequestValidationError ? requestValidationAppError(err) : err);
   };
-  createExpressEndpoints(contract, implementation as never, router, {
+  createExpressEndpoints(serverContract(contract), implementation as never, router, {
     logInitialization: false,
     responseValidation: true,
     globalMiddleware: [enforceAccess as never],

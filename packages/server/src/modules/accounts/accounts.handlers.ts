@@ -1,4 +1,4 @@
-import type { Contract, TokenPair } from '@taskvault/contract';
+import type { Contract, StorageUsage, TokenPair } from '@taskvault/contract';
 import type { RequestContext } from '../../transport/context.ts';
 import { AppError } from '../../transport/errors.ts';
 import { ok, type RouterHandlers } from '../../transport/handlers.ts';
@@ -10,6 +10,8 @@ export type AccountsHandlerDeps = {
   accounts: (ctx: RequestContext) => AccountsService;
   /** The refresh cookie is only sent to the auth routes that read it. */
   cookie: { path: string; secure: boolean; maxAgeMs: number };
+  /** The profile shows how much of their quota a user's files take. */
+  storageUsage: (ctx: RequestContext, userId: string) => Promise<StorageUsage>;
 };
 
 const client = (ctx: RequestContext) => ({ ip: ctx.ip, userAgent: ctx.userAgent });
@@ -22,6 +24,7 @@ const client = (ctx: RequestContext) => ({ ip: ctx.ip, userAgent: ctx.userAgent 
 export function createAuthHandlers({
   accounts,
   cookie,
+  storageUsage,
 }: AccountsHandlerDeps): RouterHandlers<Contract['auth']> {
   const deliver = (ctx: RequestContext, issued: IssuedTokens, transport: 'body' | 'cookie'): TokenPair => {
     if (transport === 'body') return { ...issued.pair, refresh: issued.refresh };
@@ -86,11 +89,17 @@ export function createAuthHandlers({
     },
     profile: async (_input, ctx) => ({
       status: 200,
-      body: ok('Your profile', await accounts(ctx).profile(ctx.principal!)),
+      body: ok('Your profile', {
+        ...(await accounts(ctx).profile(ctx.principal!)),
+        storage: await storageUsage(ctx, ctx.principal!.id),
+      }),
     }),
     updateProfile: async ({ body }, ctx) => ({
       status: 200,
-      body: ok('Profile updated', await accounts(ctx).updateProfile(ctx.principal!, body, client(ctx))),
+      body: ok('Profile updated', {
+        ...(await accounts(ctx).updateProfile(ctx.principal!, body, client(ctx))),
+        storage: await storageUsage(ctx, ctx.principal!.id),
+      }),
     }),
     changePassword: async ({ body }, ctx) => {
       await accounts(ctx).changePassword(ctx.principal!, body.currentPassword, body.newPassword);
@@ -108,9 +117,7 @@ export function createAuthHandlers({
 }
 
 /** The file-sharing document's original paths: the very same handlers. */
-export const createLegacyHandlers = (
-  auth: RouterHandlers<Contract['auth']>,
-): RouterHandlers<Contract['legacy']> => ({
+export const createLegacyHandlers = (auth: RouterHandlers<Contract['auth']>) => ({
   signup: auth.register,
   login: auth.login,
   verifyEmail: auth.verifyEmail,

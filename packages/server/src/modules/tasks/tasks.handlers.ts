@@ -1,4 +1,4 @@
-import type { Contract } from '@taskvault/contract';
+import type { Contract, FileMeta } from '@taskvault/contract';
 import type { RequestContext } from '../../transport/context.ts';
 import { ok, type RouterHandlers } from '../../transport/handlers.ts';
 import { etagOf } from './task-dto.ts';
@@ -6,8 +6,11 @@ import type { TasksService } from './tasks.service.ts';
 
 export const createTasksHandlers = ({
   tasks,
+  attachedFiles,
 }: {
   tasks: (ctx: RequestContext) => TasksService;
+  /** A task's own page lists the files attached to it. */
+  attachedFiles: (ctx: RequestContext, taskId: string) => Promise<FileMeta[]>;
 }): RouterHandlers<Contract['tasks']> => {
   /** Single-task answers carry the version as a strong ETag, for `If-Match` on the next write. */
   const withEtag = <T extends { version: number }>(ctx: RequestContext, task: T): T => {
@@ -35,10 +38,10 @@ export const createTasksHandlers = ({
       await tasks(ctx).removeAny(params.id);
       return { status: 204, body: undefined };
     },
-    get: async ({ params }, ctx) => ({
-      status: 200,
-      body: ok('Task', withEtag(ctx, await tasks(ctx).get(ctx.principal!, params.id))),
-    }),
+    get: async ({ params }, ctx) => {
+      const task = withEtag(ctx, await tasks(ctx).get(ctx.principal!, params.id));
+      return { status: 200, body: ok('Task', { ...task, files: await attachedFiles(ctx, task.id) }) };
+    },
     replace: async ({ params, body, headers }, ctx) => ({
       status: 200,
       body: ok(

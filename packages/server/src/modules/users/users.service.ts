@@ -12,14 +12,22 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = () => new AppError('NOT_FOUND', 'No such user');
 
+/** What deleting a user must also delete outside the database: the content of their files. */
+export type UserFiles = {
+  idsOwnedBy(userId: string): Promise<string[]>;
+  deleteBlobs(ids: readonly string[]): Promise<void>;
+};
+
 /** Administration of accounts. Admins cannot lock themselves out: no self-demotion, -deactivation or -deletion. */
 export class UsersService {
   readonly #em: EntityManager;
   readonly #sessions: Sessions;
+  readonly #files: UserFiles;
 
-  constructor(em: EntityManager, deps: { sessions: Sessions }) {
+  constructor(em: EntityManager, deps: { sessions: Sessions; files: UserFiles }) {
     this.#em = em;
     this.#sessions = deps.sessions;
+    this.#files = deps.files;
   }
 
   /** Newest first, with a keyset cursor on (createdAt, id) so pages stay stable while users sign up. */
@@ -92,8 +100,11 @@ export class UsersService {
     // Compared on the stored id: the path may spell the same uuid in another case.
     if (user.id === actor.id) throw validationError({ id: ['You cannot delete your own account'] });
     await this.#sessions.revokeAllOf(this.#em, user.id, 'account-deleted');
+    const fileIds = await this.#files.idsOwnedBy(user.id);
     this.#em.remove(user);
     await this.#em.flush();
+    // The rows went with the user (on delete cascade); their content goes after the commit, never before.
+    await this.#files.deleteBlobs(fileIds);
   }
 
   /** One grouped count for the whole page, not a query per user. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, opendir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -71,6 +71,10 @@ export class DiskBlobStorage implements BlobStorage {
       if (isErrno(err, 'ENOENT')) throw new BlobNotFoundError(`tmp/${tempKey}`, { cause: err });
       throw err;
     }
+    // A rename keeps the time of the last write; promotion counts as a modification (see `listKeys`), so a
+    // long upload promoted just now is not taken for an old orphan while its row is being committed.
+    const now = new Date();
+    await utimes(path.join(this.#blobs, key), now, now);
     // The rename itself must survive a crash too: a committed row must not find its blob back in tmp/,
     // where the next sweep would delete it.
     const folder = await open(this.#blobs, 'r');
