@@ -5,7 +5,8 @@ import pkg from '../package.json' with { type: 'json' };
 
 const main = path.resolve(import.meta.dirname, '../src/main.ts');
 /** The Node flags `npm start` runs the server with (`node <flags> src/main.ts`), so spawned servers match it. */
-const nodeFlags = /^node((?: --[\w-]+(?:=\S+)?)*) src\/main\.ts$/.exec(pkg.scripts.start)?.[1]?.trim().split(' ') ?? [];
+const nodeFlags =
+  /^node((?: --[\w-]+(?:=\S+)?)*) src\/main\.ts$/.exec(pkg.scripts.start)?.[1]?.trim().split(' ') ?? [];
 
 export type SpawnedServer = {
   url: string;
