@@ -1,4 +1,6 @@
 import type { DownloadLink, FileMeta } from '@taskvault/contract';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import type { Ok, Res } from './api.ts';
 import type { Fixture } from './file-fixtures.ts';
 
@@ -57,4 +59,53 @@ export async function fetchBytes(
 ): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
   const res = await fetch(url, init);
   return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()), headers: res.headers };
+}
+
+/** Polls `check` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * A multipart upload over a raw connection that sends only what it is told to: the headers announce
+ * `announcedBytes`, the body starts with the file part's headers, and the test writes the rest (or not).
+ */
+export function rawUpload(baseUrl: string, token: string, announcedBytes: number) {
+  const boundary = `----taskvault-${randomUUID()}`;
+  const url = new URL('/api/v1/files', baseUrl);
+  const req = http.request({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': String(announcedBytes),
+    },
+  });
+  const outcome: { response?: number; error?: Error } = {};
+  req.on('response', (res) => {
+    outcome.response = res.statusCode;
+    res.resume();
+  });
+  // The test destroys the request itself: the error that follows is expected.
+  req.on('error', (err) => (outcome.error = err));
+  const write = (chunk: Buffer | string) => new Promise<void>((resolve) => req.write(chunk, () => resolve()));
+  const start = write(
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n` +
+        'Content-Type: text/plain\r\n\r\n',
+    ),
+  );
+  return { req, outcome, start, write };
 }

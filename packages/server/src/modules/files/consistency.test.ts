@@ -6,7 +6,6 @@
 import type { FileMeta, TokenPair, User } from '@taskvault/contract';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -20,7 +19,7 @@ import {
   type Ok,
 } from '../../../test/api.ts';
 import { largeTextFixture, rejectedFixtures, sha256, validFixtures } from '../../../test/file-fixtures.ts';
-import { downloadLink, fetchBytes, upload } from '../../../test/files-api.ts';
+import { downloadLink, fetchBytes, rawUpload, upload, waitUntil } from '../../../test/files-api.ts';
 import {
   createTestDatabase,
   startTestServer,
@@ -55,14 +54,6 @@ async function filesIn(dir: string): Promise<string[]> {
 }
 
 /** Resolves once `check` returns true; fails with `what` after `timeoutMs`. */
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 let sink: SmtpSink;
 let srv: TestServer;
@@ -110,46 +101,11 @@ async function expectNoFiles(user: User, tokens: TokenPair): Promise<void> {
 const uploadAs = (token: string, file: { name: string; bytes: Buffer }) =>
   upload(srv.baseUrl, { token, file });
 
-/**
- * A multipart upload over a raw connection that sends only what it is told to: the headers announce
- * `announcedBytes`, the body starts with the file part's headers, and the test writes the rest (or not).
- */
-function rawUpload(token: string, announcedBytes: number) {
-  const boundary = `----taskvault-${randomUUID()}`;
-  const url = new URL('/api/v1/files', srv.baseUrl);
-  const req = http.request({
-    host: url.hostname,
-    port: url.port,
-    path: url.pathname,
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-      'content-length': String(announcedBytes),
-    },
-  });
-  const outcome: { response?: number; error?: Error } = {};
-  req.on('response', (res) => {
-    outcome.response = res.statusCode;
-    res.resume();
-  });
-  // The test destroys the request itself: the error that follows is expected.
-  req.on('error', (err) => (outcome.error = err));
-  const write = (chunk: Buffer) => new Promise<void>((resolve) => req.write(chunk, () => resolve()));
-  const start = write(
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n` +
-        'Content-Type: text/plain\r\n\r\n',
-    ),
-  );
-  return { req, outcome, start, write };
-}
-
 describe('a client that goes away mid-upload', () => {
   it('leaves no row, no temporary blob and no permanent blob', async () => {
     const { user, tokens } = await signUpVerifiedUser(srv, sink);
     const before = await storageState();
-    const request = rawUpload(tokens.access, 5 * 1000 * 1000);
+    const request = rawUpload(srv.baseUrl, tokens.access, 5 * 1000 * 1000);
     await request.start;
     await request.write(largeTextFixture(MiB).bytes);
     // The server is streaming the part into a temporary blob...

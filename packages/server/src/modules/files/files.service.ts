@@ -13,7 +13,14 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from '../../platform/db/orm.ts';
-import { decodeCursor, encodeCursor, pageInfo, type Cursor } from '../../platform/db/pagination.ts';
+import {
+  cursorTimestamp,
+  decodeCursor,
+  encodeCursor,
+  keysetAfter,
+  pageInfo,
+  type Cursor,
+} from '../../platform/db/pagination.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { BlobNotFoundError, type BlobStorage, type ByteRange } from '../../platform/storage/storage.ts';
 import type { Principal } from '../../transport/context.ts';
@@ -263,20 +270,11 @@ export class FilesService {
 
   /** Rows strictly after the cursor in (column, id) order. */
   #after(column: ListFilesQuery['sort'], dir: 'asc' | 'desc', c: Cursor): FilterQuery<StoredFile> {
-    const beyond = dir === 'asc' ? '$gt' : '$lt';
-    let key: string | number | Date;
-    if (column === 'size') {
-      if (typeof c.k !== 'number' || !Number.isSafeInteger(c.k)) throw badCursor();
-      key = c.k;
-    } else if (column === 'name') {
-      if (typeof c.k !== 'string' || c.k.length > 255) throw badCursor();
-      key = c.k;
-    } else {
-      const at = typeof c.k === 'string' ? new Date(c.k) : null;
-      const year = at?.getUTCFullYear() ?? NaN;
-      if (!at || !(year >= 1970 && year <= 9999)) throw badCursor();
-      key = at;
-    }
-    return { $or: [{ [column]: { [beyond]: key } }, { [column]: key, id: { [beyond]: c.id } }] };
+    let key: string | number | Date | undefined;
+    if (column === 'size') key = typeof c.k === 'number' && Number.isSafeInteger(c.k) ? c.k : undefined;
+    else if (column === 'name') key = typeof c.k === 'string' && c.k.length <= 255 ? c.k : undefined;
+    else key = cursorTimestamp(c.k);
+    if (key === undefined) throw badCursor();
+    return keysetAfter(column, dir, key, c.id);
   }
 }

@@ -5,8 +5,6 @@
  */
 import type { FileMeta, FileType } from '@taskvault/contract';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectError, jsonClient, signUpVerifiedUser, type Ok } from '../../../test/api.ts';
 import {
@@ -16,7 +14,7 @@ import {
   validFixtures,
   type Fixture,
 } from '../../../test/file-fixtures.ts';
-import { downloadLink, fetchBytes, upload } from '../../../test/files-api.ts';
+import { downloadLink, fetchBytes, rawUpload, upload, waitUntil } from '../../../test/files-api.ts';
 import { startTestServer, type TestServer } from '../../../test/harness.ts';
 import { startS3Server, type S3Server } from '../../../test/s3-server.ts';
 import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
@@ -89,15 +87,6 @@ async function permanentKeys(): Promise<string[]> {
   const keys: string[] = [];
   for await (const key of blobs().listKeys()) keys.push(key);
   return keys.sort();
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** A refused upload's temporary object is deleted when the request ends: wait until the bucket is back. */
@@ -249,46 +238,23 @@ describe('what S3 keeps of uploads that did not succeed: nothing', () => {
       return result;
     });
     try {
-      const boundary = `----taskvault-${randomUUID()}`;
-      const url = new URL('/api/v1/files', srv.baseUrl);
-      let answered: number | undefined;
-      const req = http.request({
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${tokens.access}`,
-          'content-type': `multipart/form-data; boundary=${boundary}`,
-          'content-length': String(MAX_UPLOAD),
-        },
-      });
-      req.on('response', (res) => {
-        answered = res.statusCode;
-        res.resume();
-      });
-      req.on('error', () => undefined); // the test destroys the request: expected
-      const write = (chunk: Buffer | string) =>
-        new Promise<void>((resolve) => req.write(chunk, () => resolve()));
+      const request = rawUpload(srv.baseUrl, tokens.access, MAX_UPLOAD);
       const content = largeTextFixture(5 * MiB + 64 * 1024).bytes;
-      await write(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n` +
-          'Content-Type: text/plain\r\n\r\n',
-      );
-      await write(content.subarray(0, 64 * 1024));
+      await request.start;
+      await request.write(content.subarray(0, 64 * 1024));
       await waitUntil('the server starts storing the upload', () => writes.length === 1);
       // More than one 5 MiB part, so that a multipart upload is under way on S3.
-      await write(content.subarray(64 * 1024));
+      await request.write(content.subarray(64 * 1024));
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(answered).toBeUndefined();
-      req.destroy();
+      expect(request.outcome.response).toBeUndefined();
+      request.req.destroy();
 
       await waitUntil('the storage gives up on the upload', () => writes[0]!.settled);
       // It failed because the client went away, not for some other reason.
       expect(writes[0]!.failed).toMatchObject({ name: 'ClientGoneError' });
       await expectBucketBackTo(before);
       expect(await srv.orm.em.fork().count(StoredFile, { owner: owner.id })).toBe(0);
-      expect(answered).toBeUndefined();
+      expect(request.outcome.response).toBeUndefined();
     } finally {
       spy.mockRestore();
     }

@@ -13,7 +13,14 @@ import {
   type UpdateTaskBody,
 } from '@taskvault/contract';
 import type { EntityManager } from '../../platform/db/orm.ts';
-import { decodeCursor, encodeCursor, pageInfo, type Cursor } from '../../platform/db/pagination.ts';
+import {
+  cursorTimestamp,
+  decodeCursor,
+  encodeCursor,
+  keysetAfter,
+  pageInfo,
+  type Cursor,
+} from '../../platform/db/pagination.ts';
 import type { Principal } from '../../transport/context.ts';
 import { AppError, validationError } from '../../transport/errors.ts';
 import { User } from '../accounts/user.entity.ts';
@@ -240,20 +247,12 @@ export class TasksService {
       if (typeof c.k !== 'string' || !isCalendarDate(c.k)) throw badCursor();
       return { $or: [{ dueDate: { [beyond]: c.k } }, { dueDate: c.k, ...idAfter }, { dueDate: null }] };
     }
-    let key: string | number | Date;
-    if (column === 'priorityRank') {
-      if (typeof c.k !== 'number' || ![1, 2, 3].includes(c.k)) throw badCursor();
-      key = c.k;
-    } else if (column === 'title') {
-      if (typeof c.k !== 'string' || c.k.length > 200) throw badCursor();
-      key = c.k;
-    } else {
-      const at = typeof c.k === 'string' ? new Date(c.k) : null;
-      const year = at?.getUTCFullYear() ?? NaN;
-      if (!at || !(year >= 1970 && year <= 9999)) throw badCursor();
-      key = at;
-    }
-    return { $or: [{ [column]: { [beyond]: key } }, { [column]: key, ...idAfter }] };
+    let key: string | number | Date | undefined;
+    if (column === 'priorityRank') key = typeof c.k === 'number' && [1, 2, 3].includes(c.k) ? c.k : undefined;
+    else if (column === 'title') key = typeof c.k === 'string' && c.k.length <= 200 ? c.k : undefined;
+    else key = cursorTimestamp(c.k);
+    if (key === undefined) throw badCursor();
+    return keysetAfter(column, dir, key, c.id);
   }
 
   #keyOf(t: Task, column: SortColumn): string | number | null {

@@ -1,7 +1,13 @@
 import type { AdminUpdateUserBody, AdminUser, ListUsersQuery, PageInfo } from '@taskvault/contract';
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '../../platform/db/orm.ts';
-import { decodeCursor, encodeCursor, pageInfo } from '../../platform/db/pagination.ts';
+import {
+  cursorTimestamp,
+  decodeCursor,
+  encodeCursor,
+  keysetAfter,
+  pageInfo,
+} from '../../platform/db/pagination.ts';
 import type { Principal } from '../../transport/context.ts';
 import { AppError, validationError } from '../../transport/errors.ts';
 import type { Sessions } from '../accounts/sessions.ts';
@@ -45,14 +51,10 @@ export class UsersService {
     let pageWhere: FilterQuery<User> = where;
     if (query.cursor) {
       const c = decodeCursor(query.cursor);
-      const at = typeof c.k === 'string' ? new Date(c.k) : null;
       // Only cursors this service could have made: a real timestamp in PostgreSQL's range and a uuid.
-      const year = at?.getUTCFullYear() ?? NaN;
-      if (!at || !(year >= 1970 && year <= 9999) || !UUID.test(c.id))
-        throw validationError({ cursor: ['Invalid cursor'] });
-      pageWhere = {
-        $and: [where, { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: c.id } }] }],
-      };
+      const at = cursorTimestamp(c.k);
+      if (!at || !UUID.test(c.id)) throw validationError({ cursor: ['Invalid cursor'] });
+      pageWhere = { $and: [where, keysetAfter('createdAt', 'desc', at, c.id)] };
     }
     const rows = await this.#em.find(User, pageWhere, {
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

@@ -25,6 +25,22 @@ export function decodeCursor(raw: string): Cursor {
   throw validationError({ cursor: ['Invalid cursor'] });
 }
 
+/** A cursor's timestamp key: a real time between 1970 and 9999, which PostgreSQL and ISO strings both hold. */
+export function cursorTimestamp(k: Cursor['k']): Date | undefined {
+  const at = typeof k === 'string' ? new Date(k) : null;
+  const year = at?.getUTCFullYear() ?? NaN;
+  return at && year >= 1970 && year <= 9999 ? at : undefined;
+}
+
+/**
+ * The keyset condition for the rows strictly after `(key, id)` when ordering by `column` then `id`, both in
+ * `dir`: a later key, or the same key and a later id.
+ */
+export const keysetAfter = (column: string, dir: 'asc' | 'desc', key: unknown, id: string) => {
+  const beyond = dir === 'asc' ? '$gt' : '$lt';
+  return { $or: [{ [column]: { [beyond]: key } }, { [column]: key, id: { [beyond]: id } }] };
+};
+
 export const pageInfo = (limit: number, total: number, nextCursor: string | null): PageInfo => ({
   limit,
   total,
