@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Starts the server as a separate process: the SDK's tests never import server code.
+// Starts the server as a separate process, as an operator would: the consumer knows nothing of this repo.
 import { spawnServer, type SpawnedServer } from '../../server/test/spawn-server.ts';
 
 const run = promisify(execFile);
@@ -15,9 +15,19 @@ const sdkDir = path.resolve(import.meta.dirname, '..');
  * the workspace, type-checked under both module resolutions, and run against a live server.
  */
 const consumerTs = `
-import { createClient, HealthSchema, type ErrorEnvelope, type Health } from '@taskvault/sdk';
+import {
+  createClient,
+  HealthSchema,
+  isTaskvaultError,
+  memoryTokenStore,
+  type ErrorEnvelope,
+  type Health,
+  type TokenStore,
+} from '@taskvault/sdk';
+import { createTrpcClient, TRPCClientError, type TaskvaultTrpcRouter } from '@taskvault/sdk/trpc';
 
-const api = createClient({ baseUrl: process.argv[2] ?? '' });
+const tokens: TokenStore = memoryTokenStore();
+const api = createClient({ baseUrl: process.argv[2] ?? '', tokens, onSessionExpired: () => undefined });
 const res = await api.system.health();
 if (res.status !== 200) throw new Error('expected 200, got ' + res.status);
 const health: Health = HealthSchema.parse(res.body.data);
@@ -37,14 +47,53 @@ if (profile.status !== 401) throw new Error('expected 401 without a token, got '
 const code: 'UNAUTHENTICATED' | string = profile.body.code;
 void code;
 const wrongMethod = await fetch(process.argv[2] + '/api/v1/health', { method: 'DELETE' });
-console.log(JSON.stringify({ version, status: health.status, ready: ready.status, wrongMethod: wrongMethod.status }));
+
+// The throwing form: the data, or a TaskvaultError.
+const data = await api.ok(api.system.health());
+const sameVersion: string = data.version;
+let thrown = '';
+try {
+  await api.ok(api.auth.profile());
+} catch (e) {
+  if (isTaskvaultError(e)) thrown = e.code + ' ' + e.status;
+}
+const signedIn: boolean = api.session.isSignedIn();
+
+// tRPC, typed from the contract.
+const trpc = createTrpcClient({ baseUrl: process.argv[2] ?? '', tokens });
+const viaTrpc = await trpc.system.health.query();
+const trpcVersion: string = viaTrpc.data.version;
+let trpcStatus = 0;
+try {
+  await trpc.auth.profile.query();
+} catch (e) {
+  if (e instanceof TRPCClientError) trpcStatus = (e as TRPCClientError<TaskvaultTrpcRouter>).data?.httpStatus ?? 0;
+}
+// @ts-expect-error system.health takes no input
+void trpc.system.health.query({ query: {} }).catch(() => undefined);
+
+console.log(
+  JSON.stringify({
+    version,
+    status: health.status,
+    ready: ready.status,
+    wrongMethod: wrongMethod.status,
+    same: sameVersion === version,
+    thrown,
+    signedIn,
+    trpc: trpcVersion === version,
+    trpcStatus,
+  }),
+);
 `;
 
 const consumerCjs = `
 const { createClient, contract } = require('@taskvault/sdk');
+const { createTrpcClient } = require('@taskvault/sdk/trpc');
 const api = createClient({ baseUrl: process.argv[2] });
-api.system.health().then((res) => {
-  console.log(JSON.stringify({ status: res.status, routes: Object.keys(contract.system) }));
+const trpc = createTrpcClient({ baseUrl: process.argv[2] });
+Promise.all([api.system.health(), trpc.system.health.query()]).then(([res, viaTrpc]) => {
+  console.log(JSON.stringify({ status: res.status, routes: Object.keys(contract.system), trpc: viaTrpc.data.status }));
 });
 `;
 
@@ -107,7 +156,7 @@ const tsc = (options: Record<string, string>) =>
   );
 
 describe('the packed SDK in a project that has never seen this repo', () => {
-  it('ships ESM, CJS and types, and no workspace or server code', async () => {
+  it('ships ESM, CJS and types for both entries, and no workspace or server code', async () => {
     const { stdout } = await run(
       'tar',
       ['-tzf', (await run('sh', ['-c', 'ls *.tgz'], { cwd: project })).stdout.trim()],
@@ -120,15 +169,37 @@ describe('the packed SDK in a project that has never seen this repo', () => {
         'package/dist/index.cjs',
         'package/dist/index.d.ts',
         'package/dist/index.d.cts',
+        'package/dist/trpc.js',
+        'package/dist/trpc.cjs',
+        'package/dist/trpc.d.ts',
+        'package/dist/trpc.d.cts',
       ]),
     );
     expect(files.some((f) => f.includes('src/'))).toBe(false);
+    // What the code loads: the published dependencies, never a workspace package or server code.
+    const dist = path.join(project, 'node_modules/@taskvault/sdk/dist');
+    const loaded = new Set(
+      files
+        .filter((f) => /\.(c?js)$/.test(f))
+        .flatMap((f) => [
+          ...readFileSync(path.join(dist, path.basename(f)), 'utf8').matchAll(
+            /(?:from\s+|require\()['"]([^'".][^'"]*)['"]/g,
+          ),
+        ])
+        .map((m) => m[1]),
+    );
+    expect([...loaded].sort()).toEqual(['@trpc/client', '@ts-rest/core', 'zod']);
     const pkg = (await import(path.join(project, 'node_modules/@taskvault/sdk/package.json'), {
       with: { type: 'json' },
     })) as {
       default: { dependencies: Record<string, string> };
     };
-    expect(Object.keys(pkg.default.dependencies).sort()).toEqual(['@ts-rest/core', 'zod']);
+    expect(Object.keys(pkg.default.dependencies).sort()).toEqual([
+      '@trpc/client',
+      '@trpc/server',
+      '@ts-rest/core',
+      'zod',
+    ]);
   });
 
   it('type-checks a consumer under moduleResolution nodenext', async () => {
@@ -168,11 +239,21 @@ describe('the packed SDK in a project that has never seen this repo', () => {
 
   it('calls a live server from ESM', async () => {
     const { stdout } = await run(process.execPath, ['consumer.ts', baseUrl], { cwd: project });
-    expect(JSON.parse(stdout)).toEqual({ version: '0.1.0', status: 'ok', ready: 200, wrongMethod: 405 });
+    expect(JSON.parse(stdout)).toEqual({
+      version: '0.1.0',
+      status: 'ok',
+      ready: 200,
+      wrongMethod: 405,
+      same: true,
+      thrown: 'UNAUTHENTICATED 401',
+      signedIn: false,
+      trpc: true,
+      trpcStatus: 401,
+    });
   });
 
   it('calls a live server from CommonJS', async () => {
     const { stdout } = await run(process.execPath, ['consumer.cjs', baseUrl], { cwd: project });
-    expect(JSON.parse(stdout)).toEqual({ status: 200, routes: ['health', 'ready'] });
+    expect(JSON.parse(stdout)).toEqual({ status: 200, routes: ['health', 'ready'], trpc: 'ok' });
   });
 });

@@ -14,6 +14,7 @@ export * from './users/users.schemas.ts';
 export * from './tasks/tasks.schemas.ts';
 export * from './files/file-types.ts';
 export * from './files/files.schemas.ts';
+export type * from './trpc-types.ts';
 
 const c = initContract();
 

@@ -8,7 +8,7 @@ import { loadConfig, type Config, type Database } from '../src/config/env.ts';
 import { closeOrm, createOrm, MEMORY, migrate, type Orm } from '../src/platform/db/orm.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { createPlatform, type Platform } from '../src/platform/platform.ts';
-import { listen } from './listen.ts';
+import { listenFirst, type Listening } from './listen.ts';
 
 /**
  * Configuration for tests: quiet logs, no web app, a fixed signing secret, data (mail files) in a
@@ -73,11 +73,27 @@ export type TestServer = {
 
 /**
  * The real application over real HTTP on a loopback port, on a migrated database of its own, with a data
- * folder of its own (file blobs, mail) unless DATA_DIR is given.
+ * folder of its own (file blobs, mail) unless DATA_DIR is given. PUBLIC_URL is the server's own address
+ * unless given, so the links it makes (emails, downloads) lead back to it, in a browser too.
  */
 export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  // The port comes first: the configuration, and so the app, must know the address it is reached at.
+  const http = await listenFirst();
+  try {
+    return await serveTestApp(http, overrides);
+  } catch (err) {
+    await http.close();
+    throw err;
+  }
+}
+
+async function serveTestApp(http: Listening, overrides: Record<string, string>): Promise<TestServer> {
   const ownDataDir = overrides.DATA_DIR ? undefined : await mkdtemp(path.join(tmpdir(), 'taskvault-test-'));
-  const config = testConfig({ ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}), ...overrides });
+  const config = testConfig({
+    PUBLIC_URL: http.baseUrl,
+    ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
+    ...overrides,
+  });
   const db = await createTestDatabase(config);
   const orm = await createOrm({ database: db.database });
   await migrate(orm);
@@ -85,7 +101,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   const platform = createPlatform(config, orm, logger, { mailPollIntervalMs: 50 });
   platform.mail.start();
   const app = createApp({ config, orm, logger, platform });
-  const http = await listen(app.express);
+  http.serve(app.express);
   return {
     baseUrl: http.baseUrl,
     orm,

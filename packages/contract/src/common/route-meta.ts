@@ -14,5 +14,8 @@ export type RouteMetadata = {
 };
 
 /** Written as `metadata: routeMeta('user')` so every route states its access level explicitly. */
-export const routeMeta = <A extends Access>(access: A, extra: Omit<RouteMetadata, 'access'> = {}) =>
-  ({ access, ...extra }) as const;
+export const routeMeta = <A extends Access, const E extends Omit<RouteMetadata, 'access'> = {}>(
+  access: A,
+  // Generic so that `{ restOnly: true }` keeps its literal type: the tRPC router type leaves such routes out.
+  extra: E = {} as E,
+) => ({ access, ...extra }) as { readonly access: A } & E;

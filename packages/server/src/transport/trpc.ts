@@ -1,44 +1,11 @@
-import {
-  initTRPC,
-  TRPCError,
-  type TRPCMutationProcedure,
-  type TRPCQueryProcedure,
-  type TRPC_ERROR_CODE_KEY,
-} from '@trpc/server';
-import type { AppRoute, AppRouter } from '@ts-rest/core';
-import type { ErrorEnvelope } from '@taskvault/contract';
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import type { AppRouter } from '@ts-rest/core';
+import type { ErrorEnvelope, ProceduresOf } from '@taskvault/contract';
 import { z } from 'zod';
 import type { Authenticator, RequestContext } from './context.ts';
 import { resolvePrincipal } from './context.ts';
 import { AppError, appErrorEnvelope, envelope, fieldErrors, validationError } from './errors.ts';
 import { routeEntries, routeMetadata } from './handlers.ts';
-
-// ---- the router's type, derived from the contract ----
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
-type InputShape<R extends AppRoute> = Simplify<
-  (R['pathParams'] extends z.ZodType ? { params: z.input<R['pathParams']> } : {}) &
-    (R extends { query: infer Q extends z.ZodType } ? { query: z.input<Q> } : {}) &
-    (R extends { body: infer B extends z.ZodType } ? { body: z.input<B> } : {})
->;
-type InputOf<R extends AppRoute> = keyof InputShape<R> extends never ? void : InputShape<R>;
-type SuccessStatus = 200 | 201 | 202 | 204;
-type OutputOf<R extends AppRoute> = R['responses'][Extract<
-  keyof R['responses'],
-  SuccessStatus
->] extends infer S
-  ? S extends z.ZodType
-    ? z.output<S>
-    : S
-  : never;
-type ProcedureOf<R extends AppRoute> = R['method'] extends 'GET'
-  ? TRPCQueryProcedure<{ meta: object; input: InputOf<R>; output: OutputOf<R> }>
-  : TRPCMutationProcedure<{ meta: object; input: InputOf<R>; output: OutputOf<R> }>;
-type IsRestOnly<R> = R extends { metadata: { restOnly: true } } ? true : false;
-export type ProceduresOf<C extends AppRouter> = {
-  [
-    K in keyof C as C[K] extends AppRoute ? (IsRestOnly<C[K]> extends true ? never : K) : K
-  ]: C[K] extends AppRoute ? ProcedureOf<C[K]> : C[K] extends AppRouter ? ProceduresOf<C[K]> : never;
-};
 
 export type TrpcContext = {
   ctx: RequestContext;

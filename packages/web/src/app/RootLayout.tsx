@@ -1,0 +1,7 @@
+import { Outlet } from 'react-router';
+import { useRouteFocus } from '../components/use-route-focus.ts';
+
+export function RootLayout() {
+  useRouteFocus();
+  return <Outlet />;
+}
