@@ -9,39 +9,21 @@
  */
 import type { AdminUser } from '@taskvault/sdk';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adminSession, jsonClient, newIdentity, signUpVerifiedUser, type Ok } from '../../server/test/api.ts';
-import { startAppServer, type AppServer } from './app-server.ts';
-import { e2eSkipped, launchBrowser, screenshot, withPage, type E2EBrowser } from './browser.ts';
+import { e2eSkipped, screenshot, withPage } from './browser.ts';
+import { appAndBrowser, logIn as sendLogIn, nav } from './journey.ts';
 
-const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
-
+/** Logs in and waits for the app to be ready on /tasks. */
 async function logIn(page: Page, login: string, password: string) {
-  await page.goto('/login');
-  await page.getByLabel('Email or username', { exact: true }).fill(login);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await sendLogIn(page, login, password);
   await page.waitForURL('**/tasks');
   // The navigation is drawn once the session is known.
   await nav(page).getByRole('link', { name: 'Dashboard' }).waitFor();
 }
 
 describe.skipIf(e2eSkipped)('administration in the browser', () => {
-  let app: AppServer | undefined;
-  let browser: E2EBrowser | undefined;
-  const started = () => {
-    if (!app || !browser) throw new Error('the server or the browser did not start');
-    return { app, browser };
-  };
-
-  beforeAll(async () => {
-    app = await startAppServer();
-    browser = await launchBrowser(app.baseUrl);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const started = appAndBrowser();
 
   it('an administrator promotes a user and sees every user’s tasks', async () => {
     const { app, browser } = started();

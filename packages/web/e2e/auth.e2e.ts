@@ -11,19 +11,10 @@
  *   that leads back to /login.
  */
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonClient, newIdentity } from '../../server/test/api.ts';
-import { startAppServer, type AppServer } from './app-server.ts';
-import {
-  e2eSkipped,
-  launchBrowser,
-  overflowsSideways,
-  screenshot,
-  withPage,
-  type E2EBrowser,
-} from './browser.ts';
-
-type Identity = ReturnType<typeof newIdentity>;
+import { e2eSkipped, overflowsSideways, screenshot, withPage } from './browser.ts';
+import { appAndBrowser, fillLogIn, fillSignUp, verificationLink } from './journey.ts';
 
 /** The text of whatever the field names in `aria-describedby`: its error, for one. */
 async function descriptionOf(page: Page, field: Locator): Promise<string> {
@@ -32,35 +23,8 @@ async function descriptionOf(page: Page, field: Locator): Promise<string> {
   return texts.join(' ');
 }
 
-async function fillSignUp(page: Page, who: Identity) {
-  await page.goto('/signup');
-  await page.getByLabel('Email', { exact: true }).fill(who.email);
-  await page.getByLabel('Username', { exact: true }).fill(who.username);
-  await page.getByLabel('Password', { exact: true }).fill(who.password);
-}
-
-async function fillLogIn(page: Page, login: string, password: string) {
-  await page.goto('/login');
-  await page.getByLabel('Email or username', { exact: true }).fill(login);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-}
-
 describe.skipIf(e2eSkipped)('accounts in the browser', () => {
-  let app: AppServer | undefined;
-  let browser: E2EBrowser | undefined;
-  const started = () => {
-    if (!app || !browser) throw new Error('the server or the browser did not start');
-    return { app, browser };
-  };
-
-  beforeAll(async () => {
-    app = await startAppServer();
-    browser = await launchBrowser(app.baseUrl);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const started = appAndBrowser();
 
   it('signs up, verifies the email from the link it was sent, logs in and logs out', async () => {
     const { app, browser } = started();
@@ -74,13 +38,9 @@ describe.skipIf(e2eSkipped)('accounts in the browser', () => {
       await screenshot(page, 'check-email-desktop');
 
       // The link in the email, as the user would click it: it must lead to this server (PUBLIC_URL).
-      const mail = await app.sink.waitFor(
-        (m) => m.to.includes(who.email) && m.text.includes('/verify-email/'),
-      );
-      const link = /https?:\/\/[^\s]+\/verify-email\/[^/\s]+\/[^/\s]+/.exec(mail.text)?.[0];
-      expect(link, mail.text).toBeDefined();
-      expect(link!.startsWith(`${app.baseUrl}/verify-email/`), link).toBe(true);
-      await page.goto(link!);
+      const link = await verificationLink(app, who.email);
+      expect(link.startsWith(`${app.baseUrl}/verify-email/`), link).toBe(true);
+      await page.goto(link);
       await page.getByText('Your email is verified').first().waitFor();
       await screenshot(page, 'email-verified-desktop');
       await page.getByRole('link', { name: 'Log in' }).click();

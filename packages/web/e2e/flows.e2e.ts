@@ -24,8 +24,8 @@ import {
   type Fixture,
 } from '../../server/test/file-fixtures.ts';
 import { upload } from '../../server/test/files-api.ts';
-import { startAppServer, type AppServer } from './app-server.ts';
-import { e2eSkipped, launchBrowser, screenshot, withPage, type E2EBrowser } from './browser.ts';
+import { e2eSkipped, screenshot, withPage } from './browser.ts';
+import { appAndBrowser, fillSignUp, logIn, nav, verificationLink } from './journey.ts';
 
 /** `YYYY-MM-DD`, `days` from today (UTC, as the server compares dates). */
 const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -41,15 +41,6 @@ const expectRows = (page: Page, titles: string[]) =>
 const statusSays = (page: Page, text: string) => page.getByRole('status').filter({ hasText: text }).waitFor();
 const alertSays = (page: Page, text: string | RegExp) =>
   page.getByRole('alert').filter({ hasText: text }).waitFor();
-
-const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
-
-async function logIn(page: Page, login: string, password: string) {
-  await page.goto('/login');
-  await page.getByLabel('Email or username', { exact: true }).fill(login);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-}
 
 async function logOut(page: Page) {
   await nav(page).getByRole('button', { name: 'Log out' }).click();
@@ -75,22 +66,18 @@ const chooseFiles = (page: Page, ...files: Fixture[]) =>
   );
 
 describe.skipIf(e2eSkipped)('a user journey in the browser', () => {
-  let app: AppServer | undefined;
-  let browser: E2EBrowser | undefined;
+  const startedApp = appAndBrowser();
   let downloads: string | undefined;
   const started = () => {
-    if (!app || !browser || !downloads) throw new Error('the server or the browser did not start');
+    const { app, browser } = startedApp();
+    if (!downloads) throw new Error('the server or the browser did not start');
     return { app, browser, downloads };
   };
 
   beforeAll(async () => {
-    app = await startAppServer();
-    browser = await launchBrowser(app.baseUrl);
     downloads = await mkdtemp(path.join(tmpdir(), 'taskvault-e2e-downloads-'));
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
     if (downloads) await rm(downloads, { recursive: true, force: true });
   });
 
@@ -106,18 +93,10 @@ describe.skipIf(e2eSkipped)('a user journey in the browser', () => {
 
     await withPage(await browser.desktop(), 'flow', async (page, errors) => {
       // ---- Sign up, the emailed link, log in ----
-      await page.goto('/signup');
-      await page.getByLabel('Email', { exact: true }).fill(who.email);
-      await page.getByLabel('Username', { exact: true }).fill(who.username);
-      await page.getByLabel('Password', { exact: true }).fill(who.password);
+      await fillSignUp(page, who);
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-      const mail = await app.sink.waitFor(
-        (m) => m.to.includes(who.email) && m.text.includes('/verify-email/'),
-      );
-      const link = /https?:\/\/\S+\/verify-email\/[^/\s]+\/[^/\s]+/.exec(mail.text)?.[0];
-      expect(link, mail.text).toBeDefined();
-      await page.goto(link!);
+      await page.goto(await verificationLink(app, who.email));
       await page.getByRole('heading', { name: 'Your email is verified' }).waitFor();
       await logIn(page, who.username, who.password);
       await page.waitForURL('**/tasks');

@@ -10,20 +10,13 @@
  */
 import type { Task } from '@taskvault/sdk';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, jsonClient, signUpVerifiedUser, type Ok } from '../../server/test/api.ts';
 import { validFixtures, type Fixture } from '../../server/test/file-fixtures.ts';
 import { upload } from '../../server/test/files-api.ts';
-import { startAppServer, type AppServer } from './app-server.ts';
-import {
-  e2eSkipped,
-  launchBrowser,
-  MOBILE,
-  overflowsSideways,
-  screenshot,
-  withPage,
-  type E2EBrowser,
-} from './browser.ts';
+import type { AppServer } from './app-server.ts';
+import { e2eSkipped, MOBILE, overflowsSideways, screenshot, withPage } from './browser.ts';
+import { appAndBrowser, fillLogIn, fillSignUp, nav } from './journey.ts';
 
 type Kind = 'desktop' | 'mobile';
 
@@ -89,31 +82,23 @@ async function seed(app: AppServer, [username, firstName, lastName]: readonly [s
   }
 }
 
-const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 const rowCount = (page: Page) => page.getByRole('table').first().getByRole('rowheader').count();
 
 /** The line of the upload list (region 'Uploads') about one file. */
 const uploadOf = (page: Page, name: string) =>
   page.getByRole('region', { name: 'Uploads' }).getByRole('listitem').filter({ hasText: name });
 
-async function logIn(page: Page, login: string, password: string) {
-  await page.goto('/login');
-  await page.getByLabel('Email or username', { exact: true }).fill(login);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-}
-
 describe.skipIf(e2eSkipped)('screenshots of every main screen', () => {
-  let app: AppServer | undefined;
-  let browser: E2EBrowser | undefined;
+  const startedApp = appAndBrowser();
   let admin: { username: string; password: string } | undefined;
   const started = () => {
-    if (!app || !browser || !admin) throw new Error('the server or the browser did not start');
+    const { app, browser } = startedApp();
+    if (!admin) throw new Error('the server or the browser did not start');
     return { app, browser, admin };
   };
 
   beforeAll(async () => {
-    app = await startAppServer();
-    browser = await launchBrowser(app.baseUrl);
+    const { app } = startedApp();
     const made = await adminSession(app.srv, {
       email: 'morgan@example.com',
       username: 'morgan',
@@ -122,10 +107,6 @@ describe.skipIf(e2eSkipped)('screenshots of every main screen', () => {
     admin = made.identity;
     await seed(app, PEOPLE.desktop.user);
     await seed(app, PEOPLE.mobile.user);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
   });
 
   /** A new context: the standard desktop window, or the phone at one device pixel per CSS pixel. */
@@ -153,10 +134,7 @@ describe.skipIf(e2eSkipped)('screenshots of every main screen', () => {
       };
 
       // Sign-up, then the page that says to check the email.
-      await page.goto('/signup');
-      await page.getByLabel('Email', { exact: true }).fill(`${newcomer}@example.com`);
-      await page.getByLabel('Username', { exact: true }).fill(newcomer);
-      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await fillSignUp(page, { email: `${newcomer}@example.com`, username: newcomer, password: PASSWORD });
       await shoot('signup');
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.getByRole('heading', { name: 'Check your email' }).waitFor();
@@ -164,7 +142,7 @@ describe.skipIf(e2eSkipped)('screenshots of every main screen', () => {
       await shoot('check-email');
 
       // Login, then the task list.
-      await logIn(page, username, PASSWORD);
+      await fillLogIn(page, username, PASSWORD);
       await shoot('login');
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.waitForURL('**/tasks');
@@ -224,7 +202,7 @@ describe.skipIf(e2eSkipped)('screenshots of every main screen', () => {
       // The admin page, as the administrator.
       await nav(page).getByRole('button', { name: 'Log out' }).click();
       await page.waitForURL('**/login');
-      await logIn(page, admin.username, admin.password);
+      await fillLogIn(page, admin.username, admin.password);
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.waitForURL('**/tasks');
       await nav(page).getByRole('link', { name: 'Admin' }).click();

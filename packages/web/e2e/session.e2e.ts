@@ -9,10 +9,10 @@
  */
 import { createClient, type TaskvaultClient } from '@taskvault/sdk';
 import type { Page, Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newIdentity, signUpVerifiedUser } from '../../server/test/api.ts';
-import { startAppServer, type AppServer } from './app-server.ts';
-import { e2eSkipped, launchBrowser, screenshot, withPage, type E2EBrowser } from './browser.ts';
+import { e2eSkipped, screenshot, withPage } from './browser.ts';
+import { appAndBrowser, fillLogIn } from './journey.ts';
 
 type Identity = ReturnType<typeof newIdentity>;
 
@@ -21,9 +21,7 @@ const RECENT = 5;
 
 /** Logs in through the page; answers with the access token the server sent it (read off the wire). */
 async function logIn(page: Page, who: Identity): Promise<string> {
-  await page.goto('/login');
-  await page.getByLabel('Email or username', { exact: true }).fill(who.username);
-  await page.getByLabel('Password', { exact: true }).fill(who.password);
+  await fillLogIn(page, who.username, who.password);
   const login = page.waitForResponse(
     (r) => new URL(r.url()).pathname === '/api/v1/auth/login' && r.request().method() === 'POST',
   );
@@ -76,18 +74,12 @@ async function logInAgain(page: Page, who: Identity) {
 }
 
 describe.skipIf(e2eSkipped)('the sign-in in the browser', () => {
-  let app: AppServer | undefined;
-  let browser: E2EBrowser | undefined;
+  const started = appAndBrowser();
   /** A verified user with 6 tasks and 6 files: more than the dashboard lists of each. */
   let who: Identity;
-  const started = () => {
-    if (!app || !browser) throw new Error('the server or the browser did not start');
-    return { app, browser };
-  };
 
   beforeAll(async () => {
-    app = await startAppServer();
-    browser = await launchBrowser(app.baseUrl);
+    const { app } = started();
     who = (await signUpVerifiedUser(app.srv, app.sink, newIdentity('session'))).identity;
     const api: TaskvaultClient = createClient({ baseUrl: app.baseUrl });
     await api.session.login({ email: who.email, password: who.password });
@@ -96,10 +88,6 @@ describe.skipIf(e2eSkipped)('the sign-in in the browser', () => {
       await api.files.upload(new TextEncoder().encode(`notes ${i}\n`), { name: `notes-${i}.txt` });
     }
     await api.session.logout();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
   });
 
   it('keeps no token in localStorage or sessionStorage, and the refresh token in an HttpOnly cookie', async () => {

@@ -2,33 +2,12 @@
  * What the server and the built app give a browser today: the home page on a desktop and a phone, the
  * client-side route fallback, and the API docs. Screenshots land in packages/web/e2e-screenshots.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from './app-server.ts';
-import {
-  e2eSkipped,
-  launchBrowser,
-  overflowsSideways,
-  screenshot,
-  withPage,
-  type E2EBrowser,
-} from './browser.ts';
+import { describe, expect, it } from 'vitest';
+import { e2eSkipped, overflowsSideways, screenshot, withPage } from './browser.ts';
+import { appAndBrowser } from './journey.ts';
 
 describe.skipIf(e2eSkipped)('the built app in Chromium', () => {
-  let app: AppServer | undefined;
-  let browser: E2EBrowser | undefined;
-  const started = () => {
-    if (!app || !browser) throw new Error('the server or the browser did not start');
-    return { app, browser };
-  };
-
-  beforeAll(async () => {
-    app = await startAppServer();
-    browser = await launchBrowser(app.baseUrl);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const started = appAndBrowser();
 
   it.for(['desktop', 'mobile'] as const)('renders the home page (%s)', async (kind) => {
     const { browser } = started();

@@ -1,10 +1,11 @@
 import type { AdminUpdateUserBody, AdminUser, Role } from '@taskvault/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
-import { Modal } from '../components/Modal.tsx';
+import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
+import { DataTable } from '../components/DataTable.tsx';
 import { ok } from '../lib/api-error.ts';
 import { formatDateTime } from '../lib/format.ts';
-import { problemText } from '../files/problem-text.ts';
+import { problemText } from '../lib/problem-text.ts';
 import { useApi } from '../session/SessionProvider.tsx';
 import { adminKeys } from './admin-queries.ts';
 
@@ -25,30 +26,19 @@ type TableProps = RowEvents & {
 
 export function UserTable({ id, caption, users, selfId, busy, ...events }: TableProps) {
   return (
-    <div className="card table-card table-scroll">
-      <table id={id} className="task-table user-table" aria-busy={busy}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Username</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Verified</th>
-            <th scope="col">Status</th>
-            <th scope="col">Tasks</th>
-            <th scope="col">Last login</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((user) => (
-            <UserRow key={user.id} user={user} self={user.id === selfId} {...events} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      id={id}
+      caption={caption}
+      columns={['Username', 'Email', 'Role', 'Verified', 'Status', 'Tasks', 'Last login']}
+      actions
+      busy={busy}
+      scroll
+      className="user-table"
+    >
+      {users.map((user) => (
+        <UserRow key={user.id} user={user} self={user.id === selfId} {...events} />
+      ))}
+    </DataTable>
   );
 }
 
@@ -139,27 +129,21 @@ export function DeleteUserDialog(props: {
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const textId = useId();
   const { user } = props;
   return (
-    <Modal title="Delete this user?" onClose={props.onCancel} describedBy={textId}>
-      <p id={textId}>
-        {user.username} ({user.email}) will be signed out everywhere and deleted for good, with{' '}
-        {user.taskCount === 0
-          ? ''
-          : user.taskCount === 1
-            ? 'their task and '
-            : `their ${user.taskCount} tasks and `}
-        their files.
-      </p>
-      <div className="button-row">
-        <button type="button" className="button-danger" onClick={props.onConfirm} disabled={props.pending}>
-          Delete
-        </button>
-        <button type="button" onClick={props.onCancel} data-autofocus>
-          Cancel
-        </button>
-      </div>
-    </Modal>
+    <ConfirmDeleteDialog
+      title="Delete this user?"
+      pending={props.pending}
+      onConfirm={props.onConfirm}
+      onCancel={props.onCancel}
+    >
+      {user.username} ({user.email}) will be signed out everywhere and deleted for good, with{' '}
+      {user.taskCount === 0
+        ? ''
+        : user.taskCount === 1
+          ? 'their task and '
+          : `their ${user.taskCount} tasks and `}
+      their files.
+    </ConfirmDeleteDialog>
   );
 }

@@ -2,27 +2,21 @@ import type { AdminUser, Role } from '@taskvault/sdk';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
-import { SelectField, TextField, type Option } from '../components/fields.tsx';
-import { Loading } from '../components/Loading.tsx';
+import { type Option } from '../components/fields.tsx';
+import { ANY, FilterForm, FilterSelect } from '../components/filter-fields.tsx';
+import { Pager } from '../components/Pager.tsx';
+import { QueryStatus } from '../components/QueryStatus.tsx';
 import { dashboardKey } from '../dashboard/load-dashboard.ts';
-import { oneOf, useCursorPages, useDebouncedSearch, useUrlFilters } from '../files/list-state.ts';
-import { Pager } from '../files/Pager.tsx';
-import { problemText } from '../files/problem-text.ts';
-import { errorMessage, ok } from '../lib/api-error.ts';
+import { ok } from '../lib/api-error.ts';
+import { oneOf, useCursorPages, useDebouncedSearch, useUrlFilters } from '../lib/list-state.ts';
+import { problemText } from '../lib/problem-text.ts';
+import { useNotices } from '../lib/use-notices.ts';
 import { useApi, useSession } from '../session/SessionProvider.tsx';
 import { ADMIN_PAGE_SIZE, adminKeys, userListQuery, type UserFilters } from './admin-queries.ts';
 import { DeleteUserDialog, UserTable } from './UserTable.tsx';
 
-const roleOptions: Option[] = [
-  { value: '', label: 'Any' },
-  { value: 'user', label: 'User' },
-  { value: 'admin', label: 'Admin' },
-];
-const yesNoOptions: Option[] = [
-  { value: '', label: 'Any' },
-  { value: 'yes', label: 'Yes' },
-  { value: 'no', label: 'No' },
-];
+const roleOptions: Option[] = [ANY, { value: 'user', label: 'User' }, { value: 'admin', label: 'Admin' }];
+const yesNoOptions: Option[] = [ANY, { value: 'yes', label: 'Yes' }, { value: 'no', label: 'No' }];
 const FILTER_KEYS = ['search', 'role', 'verified', 'active'] as const;
 
 const yesNo = (value: string | null): boolean | undefined =>
@@ -47,22 +41,12 @@ export function UsersSection({ headingId }: { headingId: string }) {
     update({ search: search || undefined }),
   );
 
-  const [notice, setNotice] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { notice, problem, say, complain } = useNotices();
   const [deleting, setDeleting] = useState<AdminUser | null>(null);
-  const say = (message: string) => {
-    setProblem(null);
-    setNotice(message);
-  };
-  const complain = (message: string) => {
-    setNotice(null);
-    setProblem(message);
-  };
 
   const pages = useCursorPages(JSON.stringify(filters));
   const list = useQuery({ ...userListQuery(api, filters, pages.cursor), placeholderData: keepPreviousData });
   const data = list.data;
-  const nextCursor = data?.page.nextCursor ?? null;
 
   const remove = useMutation({
     mutationFn: (user: AdminUser) => ok(api.users.remove({ params: { id: user.id } })),
@@ -86,60 +70,36 @@ export function UsersSection({ headingId }: { headingId: string }) {
       {notice && <StatusMessage>{notice}</StatusMessage>}
       {problem && <ErrorAlert>{problem}</ErrorAlert>}
 
-      <form
-        className="filters card"
-        role="search"
-        aria-label="Filter users"
-        onSubmit={(e) => {
-          e.preventDefault();
-          update({ search: searchText || undefined });
+      <FilterForm
+        label="Filter users"
+        search={{
+          label: 'Search users',
+          hint: 'Part of the email or username.',
+          text: searchText,
+          setText: setSearchText,
         }}
+        update={update}
+        active={active}
+        onClear={() => clear(FILTER_KEYS)}
       >
-        <TextField
-          label="Search users"
-          type="search"
-          name="search"
-          value={searchText}
-          onChange={(e) => setSearchText(e.target.value)}
-          hint="Part of the email or username."
-        />
-        <SelectField
-          label="Role"
-          name="role"
-          options={roleOptions}
-          value={filters.role ?? ''}
-          onChange={(e) => update({ role: e.target.value || undefined })}
-        />
-        <SelectField
+        <FilterSelect label="Role" name="role" options={roleOptions} value={filters.role} update={update} />
+        <FilterSelect
           label="Verified"
           name="verified"
           options={yesNoOptions}
           value={fromYesNo(filters.verified)}
-          onChange={(e) => update({ verified: e.target.value || undefined })}
+          update={update}
         />
-        <SelectField
+        <FilterSelect
           label="Active"
           name="active"
           options={yesNoOptions}
           value={fromYesNo(filters.active)}
-          onChange={(e) => update({ active: e.target.value || undefined })}
+          update={update}
         />
-        {active && (
-          <button type="button" className="button-quiet" onClick={() => clear(FILTER_KEYS)}>
-            Clear filters
-          </button>
-        )}
-      </form>
+      </FilterForm>
 
-      {list.isPending && <Loading label="Loading users…" />}
-      {list.isError && (
-        <ErrorAlert>
-          <p>Could not load the users: {errorMessage(list.error)}</p>
-          <button type="button" onClick={() => void list.refetch()}>
-            Try again
-          </button>
-        </ErrorAlert>
-      )}
+      <QueryStatus query={list} loading="Loading users…" failure="Could not load the users" />
       {data && data.items.length === 0 && (
         <div className="card empty">
           <p>No user matches these filters.</p>
@@ -157,20 +117,7 @@ export function UsersSection({ headingId }: { headingId: string }) {
           onDelete={setDeleting}
         />
       )}
-      {data && (data.page.total > 0 || pages.canGoBack) && (
-        <Pager
-          label="Pages of users"
-          controls={tableId}
-          pageNumber={pages.pageNumber}
-          pageSize={ADMIN_PAGE_SIZE}
-          total={data.page.total}
-          shown={data.items.length}
-          canGoBack={pages.canGoBack}
-          canGoOn={nextCursor !== null && !list.isPlaceholderData}
-          onBack={pages.back}
-          onNext={() => nextCursor && pages.next(nextCursor)}
-        />
-      )}
+      <Pager label="Pages of users" controls={tableId} pageSize={ADMIN_PAGE_SIZE} pages={pages} list={list} />
 
       {deleting && (
         <DeleteUserDialog

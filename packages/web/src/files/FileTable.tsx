@@ -2,13 +2,13 @@ import type { FileMeta } from '@taskvault/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link } from 'react-router';
-import { Modal } from '../components/Modal.tsx';
+import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
+import { DataTable } from '../components/DataTable.tsx';
 import { ok } from '../lib/api-error.ts';
-import { formatDateTime } from '../lib/format.ts';
+import { formatDateTime, formatSize } from '../lib/format.ts';
 import { useApi } from '../session/SessionProvider.tsx';
 import { invalidateAfterFileChange, type TaskChoice } from './file-queries.ts';
-import { formatSize } from '../lib/format.ts';
-import { problemText } from './problem-text.ts';
+import { problemText } from '../lib/problem-text.ts';
 
 /** Starts the browser's own download of a signed link (no page navigation, so no "leave this page?"). */
 function startDownload(url: string) {
@@ -41,28 +41,19 @@ type TableProps = RowEvents & {
 export function FileTable({ id, caption, files, tasks, busy, ...events }: TableProps) {
   const titles = new Map((tasks ?? []).map((t) => [t.id, t.title]));
   return (
-    <div className="card table-card table-scroll">
-      <table id={id} className="task-table file-table" aria-busy={busy}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Type</th>
-            <th scope="col">Size</th>
-            <th scope="col">Uploaded</th>
-            <th scope="col">Task</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {files.map((file) => (
-            <FileRow key={file.id} file={file} tasks={tasks} titles={titles} {...events} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      id={id}
+      caption={caption}
+      columns={['Name', 'Type', 'Size', 'Uploaded', 'Task']}
+      actions
+      busy={busy}
+      scroll
+      className="file-table"
+    >
+      {files.map((file) => (
+        <FileRow key={file.id} file={file} tasks={tasks} titles={titles} {...events} />
+      ))}
+    </DataTable>
   );
 }
 
@@ -175,21 +166,15 @@ export function DeleteFileDialog(props: {
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const textId = useId();
   return (
-    <Modal title="Delete this file?" onClose={props.onCancel} describedBy={textId}>
-      <p id={textId}>
-        “{props.file.name}” ({formatSize(props.file.size)}) will be deleted for good, and its download links
-        will stop working.
-      </p>
-      <div className="button-row">
-        <button type="button" className="button-danger" onClick={props.onConfirm} disabled={props.pending}>
-          Delete
-        </button>
-        <button type="button" onClick={props.onCancel} data-autofocus>
-          Cancel
-        </button>
-      </div>
-    </Modal>
+    <ConfirmDeleteDialog
+      title="Delete this file?"
+      pending={props.pending}
+      onConfirm={props.onConfirm}
+      onCancel={props.onCancel}
+    >
+      “{props.file.name}” ({formatSize(props.file.size)}) will be deleted for good, and its download links
+      will stop working.
+    </ConfirmDeleteDialog>
   );
 }

@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '../session/SessionProvider.tsx';
 import { invalidateAfterFileChange } from './file-queries.ts';
-import { problemText } from './problem-text.ts';
+import { problemText } from '../lib/problem-text.ts';
 
 export type UploadStatus = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled';
 

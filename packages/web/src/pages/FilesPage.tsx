@@ -2,9 +2,14 @@ import { FILE_SORT_FIELDS, FILE_TYPE_NAMES, type FileMeta, type FileType } from 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
-import { SelectField, TextField, type Option } from '../components/fields.tsx';
-import { Loading } from '../components/Loading.tsx';
+import { type Option } from '../components/fields.tsx';
+import { ANY, FilterForm, FilterSelect, SortFields } from '../components/filter-fields.tsx';
+import { Pager } from '../components/Pager.tsx';
+import { QueryStatus } from '../components/QueryStatus.tsx';
 import { errorMessage, ok } from '../lib/api-error.ts';
+import { oneOf, ORDERS, useCursorPages, useDebouncedSearch, useUrlFilters } from '../lib/list-state.ts';
+import { problemText } from '../lib/problem-text.ts';
+import { useNotices } from '../lib/use-notices.ts';
 import { useApi } from '../session/SessionProvider.tsx';
 import {
   FILE_PAGE_SIZE,
@@ -14,24 +19,15 @@ import {
   type FileListFilters,
 } from '../files/file-queries.ts';
 import { DeleteFileDialog, FileTable } from '../files/FileTable.tsx';
-import { oneOf, useCursorPages, useDebouncedSearch, useUrlFilters } from '../files/list-state.ts';
-import { Pager } from '../files/Pager.tsx';
-import { problemText } from '../files/problem-text.ts';
 import { UploadPanel } from '../files/UploadPanel.tsx';
 
 type SortField = (typeof FILE_SORT_FIELDS)[number];
-type Order = 'asc' | 'desc';
 
-const ANY: Option = { value: '', label: 'Any' };
 const SORT_LABELS = { createdAt: 'Uploaded', name: 'Name', size: 'Size' } as const satisfies Record<
   SortField,
   string
 >;
 const sortOptions: Option[] = FILE_SORT_FIELDS.map((f) => ({ value: f, label: SORT_LABELS[f] }));
-const orderOptions: Option[] = [
-  { value: 'desc', label: 'Descending' },
-  { value: 'asc', label: 'Ascending' },
-];
 const typeOptions: Option[] = [ANY, ...FILE_TYPE_NAMES.map((t) => ({ value: t, label: t.toUpperCase() }))];
 const FILTER_KEYS = ['search', 'type', 'task', 'sort', 'order'] as const;
 const isUuid = (v: string | null): v is string => !!v && /^[0-9a-f-]{36}$/i.test(v);
@@ -47,31 +43,20 @@ export function FilesPage() {
     type: oneOf<FileType>(FILE_TYPE_NAMES, params.get('type')),
     taskId: isUuid(taskParam) ? taskParam : undefined,
     sort: oneOf<SortField>(FILE_SORT_FIELDS, params.get('sort')) ?? 'createdAt',
-    order: oneOf<Order>(['asc', 'desc'], params.get('order')) ?? 'desc',
+    order: oneOf(ORDERS, params.get('order')) ?? 'desc',
   };
   const active = Boolean(filters.search || filters.type || filters.taskId);
   const [searchText, setSearchText] = useDebouncedSearch(params.get('search') ?? '', (search) =>
     update({ search: search || undefined }),
   );
 
-  const [notice, setNotice] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { notice, problem, say, complain } = useNotices();
   const [deleting, setDeleting] = useState<FileMeta | null>(null);
-  const say = (message: string) => {
-    setProblem(null);
-    setNotice(message);
-  };
-  const complain = (message: string) => {
-    setNotice(null);
-    setProblem(message);
-  };
 
   const tasks = useQuery(taskChoicesQuery(api));
   const pages = useCursorPages(JSON.stringify(filters));
   const list = useQuery({ ...fileListQuery(api, filters, pages.cursor), placeholderData: keepPreviousData });
   const data = list.data;
-  const nextCursor = data?.page.nextCursor ?? null;
-  const canGoOn = nextCursor !== null && !list.isPlaceholderData;
 
   const remove = useMutation({
     mutationFn: (file: FileMeta) => ok(api.files.remove({ params: { id: file.id } })),
@@ -111,67 +96,36 @@ export function FilesPage() {
           <ErrorAlert>Could not load your tasks to attach files to: {errorMessage(tasks.error)}</ErrorAlert>
         )}
 
-        <form
-          className="filters card"
-          role="search"
-          aria-label="Filter files"
-          onSubmit={(e) => {
-            e.preventDefault();
-            update({ search: searchText || undefined });
+        <FilterForm
+          label="Filter files"
+          search={{
+            label: 'Search files',
+            hint: 'Part of the name.',
+            text: searchText,
+            setText: setSearchText,
           }}
+          update={update}
+          active={active}
+          onClear={() => clear(FILTER_KEYS)}
         >
-          <TextField
-            label="Search files"
-            type="search"
-            name="search"
-            value={searchText}
-            onChange={(e) => setSearchText(e.target.value)}
-            hint="Part of the name."
-          />
-          <SelectField
-            label="Type"
-            name="type"
-            options={typeOptions}
-            value={filters.type ?? ''}
-            onChange={(e) => update({ type: e.target.value || undefined })}
-          />
-          <SelectField
+          <FilterSelect label="Type" name="type" options={typeOptions} value={filters.type} update={update} />
+          <FilterSelect
             label="Attached to"
             name="task"
             options={taskFilterOptions}
-            value={filters.taskId ?? ''}
-            onChange={(e) => update({ task: e.target.value || undefined })}
+            value={filters.taskId}
+            update={update}
           />
-          <SelectField
-            label="Sort by"
-            name="sort"
+          <SortFields
             options={sortOptions}
-            value={filters.sort}
-            onChange={(e) => update({ sort: e.target.value === 'createdAt' ? undefined : e.target.value })}
+            sort={filters.sort}
+            defaultSort="createdAt"
+            order={filters.order}
+            update={update}
           />
-          <SelectField
-            label="Order"
-            name="order"
-            options={orderOptions}
-            value={filters.order}
-            onChange={(e) => update({ order: e.target.value === 'desc' ? undefined : e.target.value })}
-          />
-          {active && (
-            <button type="button" className="button-quiet" onClick={() => clear(FILTER_KEYS)}>
-              Clear filters
-            </button>
-          )}
-        </form>
+        </FilterForm>
 
-        {list.isPending && <Loading label="Loading files…" />}
-        {list.isError && (
-          <ErrorAlert>
-            <p>Could not load the files: {errorMessage(list.error)}</p>
-            <button type="button" onClick={() => void list.refetch()}>
-              Try again
-            </button>
-          </ErrorAlert>
-        )}
+        <QueryStatus query={list} loading="Loading files…" failure="Could not load the files" />
 
         {data && data.items.length === 0 && (
           <div className="card empty">
@@ -199,20 +153,13 @@ export function FilesPage() {
           />
         )}
 
-        {data && (data.page.total > 0 || pages.canGoBack) && (
-          <Pager
-            label="Pages of files"
-            controls={tableId}
-            pageNumber={pages.pageNumber}
-            pageSize={FILE_PAGE_SIZE}
-            total={data.page.total}
-            shown={data.items.length}
-            canGoBack={pages.canGoBack}
-            canGoOn={canGoOn}
-            onBack={pages.back}
-            onNext={() => nextCursor && pages.next(nextCursor)}
-          />
-        )}
+        <Pager
+          label="Pages of files"
+          controls={tableId}
+          pageSize={FILE_PAGE_SIZE}
+          pages={pages}
+          list={list}
+        />
       </section>
 
       {deleting && (

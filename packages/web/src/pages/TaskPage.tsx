@@ -4,7 +4,7 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
 import { Loading } from '../components/Loading.tsx';
-import { Modal } from '../components/Modal.tsx';
+import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
 import { dashboardKey } from '../dashboard/load-dashboard.ts';
 import { errorMessage, fieldMessages, isTaskvaultError, ok } from '../lib/api-error.ts';
 import { formatSize, formatDateTime } from '../lib/format.ts';
@@ -262,23 +262,17 @@ function DeleteDialog(props: {
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const textId = useId();
   return (
-    <Modal title="Delete this task?" onClose={props.onCancel} describedBy={textId}>
-      <p id={textId}>
-        “{props.title}” will be deleted for good.
-        {props.fileCount > 0 &&
-          ` Its ${props.fileCount === 1 ? 'attached file is' : `${props.fileCount} attached files are`} kept, no longer attached.`}
-      </p>
-      <div className="button-row">
-        <button type="button" className="button-danger" onClick={props.onConfirm} disabled={props.pending}>
-          Delete
-        </button>
-        <button type="button" onClick={props.onCancel} data-autofocus>
-          Cancel
-        </button>
-      </div>
-    </Modal>
+    <ConfirmDeleteDialog
+      title="Delete this task?"
+      pending={props.pending}
+      onConfirm={props.onConfirm}
+      onCancel={props.onCancel}
+    >
+      “{props.title}” will be deleted for good.
+      {props.fileCount > 0 &&
+        ` Its ${props.fileCount === 1 ? 'attached file is' : `${props.fileCount} attached files are`} kept, no longer attached.`}
+    </ConfirmDeleteDialog>
   );
 }
 

@@ -1,5 +1,5 @@
 import { isTaskvaultError } from '@taskvault/sdk';
-import { errorMessage } from '../lib/api-error.ts';
+import { errorMessage } from './api-error.ts';
 
 /**
  * What to tell the user about a failed call, in the server's words. A refusal that names fields ("You cannot
