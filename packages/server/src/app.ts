@@ -37,7 +37,8 @@ import { docsRouter } from './transport/docs.ts';
 import type { RouterHandlers } from './transport/handlers.ts';
 import { errorEnvelopeHandler, unmatchedRoute } from './transport/http-errors.ts';
 import type { FileReceiver } from './transport/multipart.ts';
-import { contractToOpenApi } from './transport/openapi.ts';
+import { openApi31To30 } from './transport/openapi-30.ts';
+import { contractToOpenApi, TASKVAULT_API_INFO } from './transport/openapi.ts';
 import { requireContentType, restRouter } from './transport/rest.ts';
 import { RouteTable } from './transport/route-table.ts';
 import { buildTrpcRouter, type TrpcContext } from './transport/trpc.ts';
@@ -165,11 +166,8 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
   const { config, orm, logger, contract, handlers, authenticate, receiveFile } = options;
   const routes = new RouteTable(contract);
   const openApi = contractToOpenApi(contract, {
-    title: 'Taskvault API',
+    ...TASKVAULT_API_INFO,
     version: config.version,
-    description:
-      'Tasks and files with accounts and roles. Every answer is an envelope: `{ success, message, data }` or ' +
-      '`{ success: false, message, code, errors? }`.',
     serverUrl: config.publicUrl,
   });
   const trpcRouter = buildTrpcRouter(contract, { handlers, authenticate });
@@ -252,6 +250,8 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     res.json(openApi);
   });
+  const openApi30 = openApi31To30(openApi); // For tools that do not read OpenAPI 3.1 yet.
+  app.get(`${API_PREFIX}/openapi-3.0.json`, (_req, res) => res.json(openApi30));
   app.use(cookieParser());
   app.use(
     '/api',

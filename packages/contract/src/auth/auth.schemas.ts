@@ -32,6 +32,21 @@ export const PasswordSchema = z
   });
 
 const NameSchema = z.string().trim().max(100);
+
+/** The user the examples of the OpenAPI document show. */
+const exampleUser = {
+  id: '5f0c1a2b-3d4e-4f60-8a7b-9c0d1e2f3a4b',
+  email: 'ann@example.com',
+  username: 'ann_lee',
+  firstName: 'Ann',
+  lastName: 'Lee',
+  role: 'user',
+  emailVerified: true,
+  isActive: true,
+  createdAt: '2026-05-02T08:15:00.000Z',
+  updatedAt: '2026-05-02T08:20:00.000Z',
+  lastLoginAt: '2026-06-01T09:30:00.000Z',
+};
 export const RoleSchema = z.enum(['user', 'admin']).meta({ id: 'Role' });
 export type Role = z.infer<typeof RoleSchema>;
 
@@ -49,20 +64,36 @@ export const UserSchema = z
     updatedAt: z.iso.datetime(),
     lastLoginAt: z.iso.datetime().nullable(),
   })
-  .meta({ id: 'User' });
+  .meta({
+    id: 'User',
+    description: 'An account, as its owner and administrators see it.',
+    examples: [exampleUser],
+  });
 export type User = z.infer<typeof UserSchema>;
 
 /** The signed-in user as they see themselves: with their storage use against their quota. */
 export const ProfileSchema = UserSchema.extend({ storage: StorageUsageSchema }).meta({ id: 'Profile' });
 export type Profile = z.infer<typeof ProfileSchema>;
 
-export const RegisterBodySchema = z.strictObject({
-  email: EmailSchema,
-  username: UsernameSchema,
-  password: PasswordSchema,
-  firstName: NameSchema.optional(),
-  lastName: NameSchema.optional(),
-});
+export const RegisterBodySchema = z
+  .strictObject({
+    email: EmailSchema,
+    username: UsernameSchema,
+    password: PasswordSchema,
+    firstName: NameSchema.optional(),
+    lastName: NameSchema.optional(),
+  })
+  .meta({
+    examples: [
+      {
+        email: 'ann@example.com',
+        username: 'ann_lee',
+        password: 'plum-orbit-harbour-42',
+        firstName: 'Ann',
+        lastName: 'Lee',
+      },
+    ],
+  });
 export type RegisterBody = z.infer<typeof RegisterBodySchema>;
 
 /**
@@ -84,6 +115,10 @@ export const LoginBodySchema = z
   .refine((b) => (b.email === undefined) !== (b.username === undefined), {
     message: 'Give either your email or your username',
     path: ['email'],
+  })
+  .meta({
+    description: 'Your email or your username (one of the two), and your password.',
+    examples: [{ email: 'ann@example.com', password: 'plum-orbit-harbour-42' }],
   });
 export type LoginBody = z.infer<typeof LoginBodySchema>;
 
@@ -96,22 +131,39 @@ export const TokenPairSchema = z
     refreshExpiresAt: z.iso.datetime(),
     user: UserSchema,
   })
-  .meta({ id: 'TokenPair' });
+  .meta({
+    id: 'TokenPair',
+    description: 'The tokens of a sign-in, and who signed in.',
+    examples: [
+      {
+        tokenType: 'Bearer',
+        access: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1ZjBjMWEyYiJ9.c2lnbmF0dXJl',
+        accessExpiresAt: '2026-06-01T09:45:00.000Z',
+        refresh: 'rt_3q2+7w8AbCdEfGhIjKlMnOpQrStUvWxYz',
+        refreshExpiresAt: '2026-07-01T09:30:00.000Z',
+        user: exampleUser,
+      },
+    ],
+  });
 export type TokenPair = z.infer<typeof TokenPairSchema>;
 
 const RefreshTokenSchema = z.string().min(1).max(512);
 
-export const RefreshBodySchema = z.strictObject({
-  refresh: RefreshTokenSchema.optional().meta({
-    description: 'Omit to use the refresh cookie (then send `X-Taskvault-CSRF: 1`).',
-  }),
-  refreshTransport: RefreshTransportSchema,
-});
-export const LogoutBodySchema = z.strictObject({
-  refresh: RefreshTokenSchema.optional().meta({
-    description: 'Omit to use the refresh cookie (then send `X-Taskvault-CSRF: 1`).',
-  }),
-});
+export const RefreshBodySchema = z
+  .strictObject({
+    refresh: RefreshTokenSchema.optional().meta({
+      description: 'Omit to use the refresh cookie (then send `X-Taskvault-CSRF: 1`).',
+    }),
+    refreshTransport: RefreshTransportSchema,
+  })
+  .meta({ examples: [{ refresh: 'rt_3q2+7w8AbCdEfGhIjKlMnOpQrStUvWxYz' }] });
+export const LogoutBodySchema = z
+  .strictObject({
+    refresh: RefreshTokenSchema.optional().meta({
+      description: 'Omit to use the refresh cookie (then send `X-Taskvault-CSRF: 1`).',
+    }),
+  })
+  .meta({ examples: [{ refresh: 'rt_3q2+7w8AbCdEfGhIjKlMnOpQrStUvWxYz' }] });
 export const CsrfHeadersSchema = z.object({
   'x-taskvault-csrf': z
     .string()
@@ -150,15 +202,21 @@ export const UpdateProfileBodySchema = z
   });
 export type UpdateProfileBody = z.infer<typeof UpdateProfileBodySchema>;
 
-export const ChangePasswordBodySchema = z.strictObject({
-  currentPassword: z.string().min(1).max(1024),
-  newPassword: PasswordSchema,
-});
+export const ChangePasswordBodySchema = z
+  .strictObject({
+    currentPassword: z.string().min(1).max(1024),
+    newPassword: PasswordSchema,
+  })
+  .meta({ examples: [{ currentPassword: 'plum-orbit-harbour-42', newPassword: 'quiet-lantern-meadow-17' }] });
 
 export const PasswordResetBodySchema = z.strictObject({ email: EmailSchema });
 
-export const PasswordResetConfirmBodySchema = z.strictObject({
-  uid: z.string().max(64),
-  token: z.string().max(128),
-  newPassword: PasswordSchema,
-});
+export const PasswordResetConfirmBodySchema = z
+  .strictObject({
+    uid: z.string().max(64).meta({ description: 'From the reset link.' }),
+    token: z.string().max(128).meta({ description: 'From the reset link.' }),
+    newPassword: PasswordSchema,
+  })
+  .meta({
+    examples: [{ uid: 'NWYwYzFhMmI', token: 'd4k2-9f1c3e7a5b', newPassword: 'quiet-lantern-meadow-17' }],
+  });

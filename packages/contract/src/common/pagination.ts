@@ -34,7 +34,11 @@ export const PageInfoSchema = z
     total: z.number().int().min(0),
     nextCursor: z.string().nullable(),
   })
-  .meta({ id: 'PageInfo' });
+  .meta({
+    id: 'PageInfo',
+    description: '`nextCursor` is null on the last page; `total` counts every match.',
+    examples: [{ limit: 20, total: 1, nextCursor: null }],
+  });
 export type PageInfo = z.infer<typeof PageInfoSchema>;
 
 /** `data` of a list response: the items and where the page stands. */

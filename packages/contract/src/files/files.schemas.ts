@@ -25,7 +25,24 @@ export const FileSchema = z
     ownerId: z.uuid(),
     createdAt: z.iso.datetime(),
   })
-  .meta({ id: 'File' });
+  .meta({
+    id: 'File',
+    description: "A file's metadata; the content is fetched through a download link.",
+    examples: [
+      {
+        id: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+        name: 'quarterly-report.pdf',
+        size: 482133,
+        type: 'pdf',
+        mimeType: 'application/pdf',
+        sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+        description: 'Q2 figures',
+        taskId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+        ownerId: '5f0c1a2b-3d4e-4f60-8a7b-9c0d1e2f3a4b',
+        createdAt: '2026-06-02T14:00:00.000Z',
+      },
+    ],
+  });
 export type FileMeta = z.infer<typeof FileSchema>;
 
 /**
@@ -72,7 +89,15 @@ export const DownloadLinkSchema = z
     url: z.url().meta({ description: 'Absolute; works without a bearer token until it expires.' }),
     expiresAt: z.iso.datetime(),
   })
-  .meta({ id: 'DownloadLink' });
+  .meta({
+    id: 'DownloadLink',
+    examples: [
+      {
+        url: 'https://taskvault.example.com/api/v1/files/1b4e28ba-2fa1-41d2-883f-0016d3cca427/content?expires=1780306500&signature=Qm9vaw',
+        expiresAt: '2026-06-01T09:35:00.000Z',
+      },
+    ],
+  });
 export type DownloadLink = z.infer<typeof DownloadLinkSchema>;
 
 export const DownloadQuerySchema = z.object({
@@ -100,7 +125,11 @@ export const StorageUsageSchema = z
     quotaBytes: z.number().int().min(0),
     fileCount: z.number().int().min(0),
   })
-  .meta({ id: 'StorageUsage' });
+  .meta({
+    id: 'StorageUsage',
+    description: 'Bytes stored against the quota.',
+    examples: [{ usedBytes: 482133, quotaBytes: 104857600, fileCount: 1 }],
+  });
 export type StorageUsage = z.infer<typeof StorageUsageSchema>;
 
 export const FileRulesSchema = z

@@ -6,7 +6,7 @@ export const HealthSchema = z
     version: z.string().meta({ description: 'Server release.' }),
     uptimeSeconds: z.number().min(0),
   })
-  .meta({ id: 'Health' });
+  .meta({ id: 'Health', examples: [{ status: 'ok', version: '0.1.0', uptimeSeconds: 3600.5 }] });
 export type Health = z.infer<typeof HealthSchema>;
 
 export const DependencyCheckSchema = z.object({

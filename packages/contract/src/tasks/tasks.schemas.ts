@@ -33,6 +33,21 @@ const DateSchema = z.iso
   .refine((d) => d >= '0001-01-01', 'Enter a date from the year 1 on')
   .meta({ description: 'A calendar date, `YYYY-MM-DD`.', examples: ['2026-12-31'] });
 
+/** The task the examples of the OpenAPI document show. */
+const exampleTask = {
+  id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+  title: 'Send the quarterly report',
+  description: 'Figures from finance, charts from the dashboard.',
+  status: 'in_progress',
+  priority: 'high',
+  dueDate: '2026-06-30',
+  ownerId: '5f0c1a2b-3d4e-4f60-8a7b-9c0d1e2f3a4b',
+  createdAt: '2026-06-01T09:30:00.000Z',
+  updatedAt: '2026-06-02T14:05:00.000Z',
+  completedAt: null,
+  version: 3,
+};
+
 export const TaskSchema = z
   .object({
     id: z.uuid(),
@@ -51,36 +66,59 @@ export const TaskSchema = z
       .min(1)
       .meta({ description: 'Increases on every change; the ETag is `"<version>"`.' }),
   })
-  .meta({ id: 'Task' });
+  .meta({ id: 'Task', description: 'A task and where it stands.', examples: [exampleTask] });
 export type Task = z.infer<typeof TaskSchema>;
 
 /** One task as its own page shows it: with the files attached to it. */
 export const TaskDetailSchema = TaskSchema.extend({ files: z.array(FileSchema) }).meta({ id: 'TaskDetail' });
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
 
-export const CreateTaskBodySchema = z.strictObject({
-  title: TitleSchema,
-  description: DescriptionSchema.default(''),
-  status: TaskStatusSchema.default('pending'),
-  priority: TaskPrioritySchema.default('medium'),
-  dueDate: DateSchema.nullable().default(null),
-});
+export const CreateTaskBodySchema = z
+  .strictObject({
+    title: TitleSchema,
+    description: DescriptionSchema.default(''),
+    status: TaskStatusSchema.default('pending'),
+    priority: TaskPrioritySchema.default('medium'),
+    dueDate: DateSchema.nullable().default(null),
+  })
+  .meta({
+    examples: [
+      {
+        title: 'Send the quarterly report',
+        description: 'Figures from finance, charts from the dashboard.',
+        priority: 'high',
+        dueDate: '2026-06-30',
+      },
+    ],
+  });
 export type CreateTaskBody = z.infer<typeof CreateTaskBodySchema>;
 
 /** PUT: the whole task, every field given. */
-export const ReplaceTaskBodySchema = z.strictObject({
-  title: TitleSchema,
-  description: DescriptionSchema,
-  status: TaskStatusSchema,
-  priority: TaskPrioritySchema,
-  dueDate: DateSchema.nullable(),
-});
+export const ReplaceTaskBodySchema = z
+  .strictObject({
+    title: TitleSchema,
+    description: DescriptionSchema,
+    status: TaskStatusSchema,
+    priority: TaskPrioritySchema,
+    dueDate: DateSchema.nullable(),
+  })
+  .meta({
+    examples: [
+      {
+        title: 'Send the quarterly report',
+        description: 'Figures from finance, charts from the dashboard.',
+        status: 'in_progress',
+        priority: 'high',
+        dueDate: '2026-06-30',
+      },
+    ],
+  });
 export type ReplaceTaskBody = z.infer<typeof ReplaceTaskBodySchema>;
 
 /** PATCH: only what changes. */
-export const UpdateTaskBodySchema = ReplaceTaskBodySchema.partial().refine((b) => Object.keys(b).length > 0, {
-  message: 'Nothing to change',
-});
+export const UpdateTaskBodySchema = ReplaceTaskBodySchema.partial()
+  .refine((b) => Object.keys(b).length > 0, { message: 'Nothing to change' })
+  .meta({ examples: [{ status: 'completed' }] });
 export type UpdateTaskBody = z.infer<typeof UpdateTaskBodySchema>;
 
 export const TaskIdParamsSchema = z.object({ id: z.uuid() });

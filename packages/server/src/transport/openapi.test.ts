@@ -1,5 +1,11 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { contract, type RouteMetadata } from '@taskvault/contract';
+import {
+  contract,
+  ErrorEnvelopeSchema,
+  errorStatus,
+  TaskSchema,
+  type RouteMetadata,
+} from '@taskvault/contract';
 import { isAppRoute, type AppRoute, type AppRouter } from '@ts-rest/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/harness.ts';
@@ -12,21 +18,36 @@ const routes = (router: AppRouter, prefix: string[] = []): Array<[string, AppRou
       : routes(node, [...prefix, key]),
   );
 
-let srv: TestServer;
-let doc: {
-  openapi: string;
-  paths: Record<
-    string,
-    Record<
-      string,
-      { operationId: string; tags: string[]; security: unknown[]; responses: Record<string, unknown> }
-    >
-  >;
+type Media = { schema?: unknown; example?: unknown; examples?: Record<string, { value: unknown }> };
+type Response = { $ref?: string; description?: string; content?: Record<string, Media> };
+type Operation = {
+  operationId: string;
+  summary?: string;
+  description?: string;
+  tags: string[];
+  security: unknown[];
+  deprecated?: boolean;
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, Response>;
 };
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; responses: Record<string, Response> };
+};
+
+let srv: TestServer;
+let doc: Doc;
+let doc30: Doc;
 beforeAll(async () => {
   srv = await startTestServer();
-  doc = (await (await fetch(`${srv.baseUrl}/api/v1/openapi.json`)).json()) as typeof doc;
+  doc = (await (await fetch(`${srv.baseUrl}/api/v1/openapi.json`)).json()) as Doc;
+  doc30 = (await (await fetch(`${srv.baseUrl}/api/v1/openapi-3.0.json`)).json()) as Doc;
 });
+const operations = (d: Doc) =>
+  Object.entries(d.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as const),
+  );
 afterAll(async () => srv.close());
 
 describe('the contract is complete', () => {
@@ -71,6 +92,74 @@ describe('OpenAPI 3.1 document', () => {
     const text = JSON.stringify(doc);
     expect(text).toContain('"#/components/schemas/ErrorEnvelope"');
     expect(text).not.toContain('#/$defs/');
+  });
+
+  it('answers every error with a shared response: the envelope, and an example per error code', () => {
+    for (const [id, op] of operations(doc)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) < 400 || (response.content?.['application/json'] === undefined && !response.$ref))
+          continue;
+        expect(response.$ref, `${id} ${status}`).toMatch(/^#\/components\/responses\/[A-Za-z]+$/);
+      }
+    }
+    const byStatus = Object.entries(errorStatus);
+    for (const [name, response] of Object.entries(doc.components.responses)) {
+      const media = response.content?.['application/json'];
+      expect(media?.schema, name).toEqual({ $ref: '#/components/schemas/ErrorEnvelope' });
+      for (const [code, example] of Object.entries(media?.examples ?? {})) {
+        expect(ErrorEnvelopeSchema.parse(example.value).code).toBe(code);
+        expect(byStatus.find(([c]) => c === code)?.[1]).toBeDefined();
+      }
+    }
+    expect(doc.components.responses.BadRequest?.content?.['application/json']?.examples).toHaveProperty(
+      'VALIDATION_FAILED',
+    );
+  });
+
+  it('gives every operation a summary, a description, and examples of its JSON bodies', () => {
+    for (const [id, op] of operations(doc)) {
+      expect(op.summary, id).toBeTruthy();
+      expect(op.description, id).toBeTruthy();
+      for (const media of Object.values(op.requestBody?.content ?? {}))
+        expect(media.example, `${id} request`).toBeDefined();
+      for (const [status, response] of Object.entries(op.responses))
+        for (const [type, media] of Object.entries(response.content ?? {}))
+          if (type === 'application/json') expect(media.example, `${id} ${status}`).toBeDefined();
+    }
+  });
+
+  it("shows the contract's own examples: a task, as the contract declares it", () => {
+    const task = doc.paths['/api/v1/tasks/{id}']?.put?.responses['200']?.content?.['application/json'];
+    expect(TaskSchema.parse((task?.example as { data: unknown }).data)).toMatchObject({
+      status: 'in_progress',
+    });
+  });
+});
+
+describe('OpenAPI 3.0.3 rendition', () => {
+  it('passes an OpenAPI 3.0 schema validator', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(doc30);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.0');
+    expect(doc30.openapi).toBe('3.0.3');
+  });
+
+  it('has the same operations, responses and shared components as the 3.1 document', () => {
+    const shape = (d: Doc) =>
+      operations(d).map(([id, op]) => [id, op.operationId, op.deprecated, Object.keys(op.responses)]);
+    expect(shape(doc30)).toEqual(shape(doc));
+    expect(Object.keys(doc30.components.schemas)).toEqual(Object.keys(doc.components.schemas));
+    expect(Object.keys(doc30.components.responses)).toEqual(Object.keys(doc.components.responses));
+  });
+
+  it('says null the 3.0 way', () => {
+    const text = JSON.stringify(doc30);
+    expect(text).not.toContain('"null"');
+    expect(text).not.toContain('"const"');
+    expect(text).not.toContain('"examples":[');
+    expect(text).toContain('"nullable":true');
   });
 });
 

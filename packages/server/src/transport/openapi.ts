@@ -1,12 +1,22 @@
 import { isAppRoute, isAppRouteOtherResponse, type AppRoute, type AppRouter } from '@ts-rest/core';
-import { resources, type RouteMetadata } from '@taskvault/contract';
+import {
+  ErrorEnvelopeSchema,
+  errorStatus,
+  resources,
+  type ErrorCode,
+  type ErrorEnvelope,
+  type RouteMetadata,
+} from '@taskvault/contract';
 import { STATUS_CODES } from 'node:http';
 import {
   OpenApiBuilder,
+  type ExampleObject,
   type OpenAPIObject,
   type OperationObject,
   type ParameterObject,
   type PathItemObject,
+  type ReferenceObject,
+  type ResponseObject,
   type SchemaObject,
 } from 'openapi3-ts/oas31';
 import { z } from 'zod';
@@ -35,7 +45,75 @@ class SchemaCollector {
       this.components[id] = rewriteRefs(def) as SchemaObject;
     return rewriteRefs(root) as SchemaObject;
   }
+
+  /**
+   * A value the schema accepts, for examples: the schema's own `examples` (from `.meta({ examples })`)
+   * wherever there are some, otherwise one made up from its type and format. `required` only: optional
+   * properties appear only when they carry an example of their own (a request example then stays the
+   * smallest valid one, and never breaks a rule the schema cannot express, such as "email or username").
+   */
+  example(schema: unknown, mode: 'full' | 'required' = 'full', depth = 0): unknown {
+    if (!schema || typeof schema !== 'object' || depth > 12) return undefined;
+    const s = schema as Json;
+    if (Array.isArray(s.examples) && s.examples.length > 0) return s.examples[0];
+    if ('const' in s) return s.const;
+    if ('default' in s) return s.default;
+    if (typeof s.$ref === 'string')
+      return this.example(this.components[s.$ref.split('/').pop()!], mode, depth + 1);
+    for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
+      const variants = s[key] as Json[] | undefined;
+      if (variants) {
+        const chosen = variants.find((v) => v.type !== 'null') ?? variants[0];
+        return this.example(chosen, mode, depth + 1);
+      }
+    }
+    if (Array.isArray(s.enum)) return s.enum[0];
+    const type = Array.isArray(s.type) ? (s.type as string[]).find((t) => t !== 'null') : s.type;
+    switch (type) {
+      case 'object': {
+        const required = new Set((s.required as string[] | undefined) ?? []);
+        const out: Json = {};
+        for (const [name, prop] of Object.entries((s.properties as Record<string, Json> | undefined) ?? {})) {
+          if (mode === 'required' && !required.has(name) && !hasOwnExample(prop)) continue;
+          const value = this.example(prop, mode, depth + 1);
+          if (value !== undefined) out[name] = value;
+        }
+        return out;
+      }
+      case 'array': {
+        const item = this.example(s.items, mode, depth + 1);
+        return item === undefined ? [] : [item];
+      }
+      case 'integer':
+      case 'number':
+        return typeof s.minimum === 'number' ? s.minimum : 0;
+      case 'boolean':
+        return true;
+      case 'null':
+        return null;
+      case 'string':
+        return exampleString(s);
+      default:
+        return undefined;
+    }
+  }
 }
+
+const hasOwnExample = (s: Json) => Array.isArray(s.examples) || 'default' in s || 'const' in s;
+
+const exampleString = (s: Json): string => {
+  const byFormat: Record<string, string> = {
+    uuid: '0b7f3d52-4c1e-4a8e-9d2f-6a1b2c3d4e5f',
+    'date-time': '2026-06-01T09:30:00.000Z',
+    date: '2026-06-30',
+    email: 'ann@example.com',
+    uri: 'https://taskvault.example.com/',
+    binary: '(binary content)',
+  };
+  const base = byFormat[s.format as string] ?? 'string';
+  const min = typeof s.minLength === 'number' ? s.minLength : 0;
+  return base.padEnd(min, 'x');
+};
 
 const rewriteRefs = (node: unknown): unknown => {
   if (Array.isArray(node)) return node.map(rewriteRefs);
@@ -86,15 +164,101 @@ const accessNote: Record<RouteMetadata['access'], string> = {
   admin: 'Access: administrators only (Bearer access token of an admin).',
 };
 
+/** `Payload Too Large` → `PayloadTooLarge`: the name of the shared error response of a status. */
+const errorResponseName = (status: number) =>
+  (STATUS_CODES[status] ?? `Status${status}`).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string = '') =>
+    c.toUpperCase(),
+  );
+
+/** What each error code's message typically says, for the examples of the shared error responses. */
+const exampleMessages: Partial<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED: 'Validation failed',
+  MALFORMED_JSON: 'The body is not valid JSON',
+  UNAUTHENTICATED: 'Sign in to continue',
+  INVALID_CREDENTIALS: 'Wrong email, username or password',
+  INVALID_REFRESH_TOKEN: 'The refresh token is invalid or expired',
+  INVALID_LINK: 'The link is invalid or has expired',
+  EMAIL_NOT_VERIFIED: 'Verify your email address first',
+  ACCOUNT_DISABLED: 'This account is deactivated',
+  FORBIDDEN: 'You may not do this',
+  NOT_FOUND: 'Not found',
+  CONFLICT: 'Conflict',
+  INVALID_TRANSITION: 'A completed task can only go back to pending',
+  PRECONDITION_FAILED: 'The task changed since you read it',
+  PAYLOAD_TOO_LARGE: 'The request body is too large',
+  UNSUPPORTED_FILE_TYPE: 'This type of file is not accepted',
+  QUOTA_EXCEEDED: 'Your storage quota is used up',
+  INVALID_SIGNATURE: 'The link is invalid',
+  LINK_EXPIRED: 'The link has expired',
+  RANGE_NOT_SATISFIABLE: 'The range starts past the end of the file',
+  UNSUPPORTED_MEDIA_TYPE: 'Send the body as application/json',
+  RATE_LIMITED: 'Too many requests; try again later',
+  SERVICE_UNAVAILABLE: 'The service is unavailable; try again later',
+  INTERNAL_ERROR: 'Something went wrong',
+};
+
+/**
+ * The shared error response of a status: the ErrorEnvelope schema, with one example per error code
+ * answered with that status.
+ */
+const errorResponse = (status: number): ResponseObject => {
+  const codes = (Object.entries(errorStatus) as Array<[ErrorCode, number]>)
+    .filter(([, s]) => s === status)
+    .map(([code]) => code);
+  const examples: Record<string, ExampleObject> = Object.fromEntries(
+    codes.map((code) => {
+      const value: ErrorEnvelope = {
+        success: false,
+        message: exampleMessages[code] ?? code,
+        code,
+        ...(code === 'VALIDATION_FAILED'
+          ? { errors: { title: ['Too small: expected string to have >=3 characters'] } }
+          : {}),
+      };
+      return [code, { summary: code, value }];
+    }),
+  );
+  return {
+    description: `${STATUS_CODES[status] ?? status}${codes.length ? `: ${codes.map((c) => `\`${c}\``).join(', ')}` : ''}.`,
+    ...(status === 429
+      ? {
+          headers: {
+            'Retry-After': {
+              description: 'Seconds to wait before trying again.',
+              schema: { type: 'integer', minimum: 1 },
+            },
+          },
+        }
+      : {}),
+    content: {
+      'application/json': {
+        schema: { $ref: '#/components/schemas/ErrorEnvelope' },
+        ...(Object.keys(examples).length ? { examples } : {}),
+      },
+    },
+  };
+};
+
+/** What the document says of the API, wherever it is built (the server, `openapi-dump.ts`). */
+export const TASKVAULT_API_INFO = {
+  title: 'Taskvault API',
+  description:
+    'Tasks and files with accounts and roles. Every answer is an envelope: `{ success, message, data }` or ' +
+    '`{ success: false, message, code, errors? }`.',
+} as const;
+
 export type OpenApiInfo = { title: string; version: string; description: string; serverUrl: string };
 
-/** The OpenAPI 3.1 document of the contract: every route, parameter, body and declared response. */
+/**
+ * The OpenAPI 3.1 document of the contract: every route, parameter, body and declared response, with
+ * examples; error responses are shared components (`#/components/responses/<Status name>`).
+ */
 export function contractToOpenApi(contract: AppRouter, info: OpenApiInfo): OpenAPIObject {
   const schemas = new SchemaCollector();
   const builder = OpenApiBuilder.create()
     .addOpenApiVersion('3.1.0')
     .addInfo({ title: info.title, version: info.version, description: info.description })
-    .addServer({ url: info.serverUrl })
+    .addServer({ url: info.serverUrl, description: 'This server.' })
     .addSecurityScheme('bearerAuth', {
       type: 'http',
       scheme: 'bearer',
@@ -102,6 +266,35 @@ export function contractToOpenApi(contract: AppRouter, info: OpenApiInfo): OpenA
       description: 'The access token from `POST /api/v1/auth/login`.',
     });
   for (const [tag, description] of Object.entries(resources)) builder.addTag({ name: tag, description });
+  // The envelope is a component even if no route happened to reference it directly.
+  schemas.convert(z.object({ e: ErrorEnvelopeSchema }), 'output');
+
+  const errorResponses = new Map<string, ResponseObject>();
+  const responseOf = (
+    status: string,
+    schema: AppRoute['responses'][number],
+  ): ResponseObject | ReferenceObject => {
+    if (schema === ErrorEnvelopeSchema) {
+      const name = errorResponseName(Number(status));
+      if (!errorResponses.has(name)) errorResponses.set(name, errorResponse(Number(status)));
+      return { $ref: `#/components/responses/${name}` };
+    }
+    const description = STATUS_CODES[Number(status)] ?? status;
+    if (schema instanceof z.ZodType) {
+      const converted = schemas.convert(schema, 'output');
+      return {
+        description,
+        content: { 'application/json': { schema: converted, example: schemas.example(converted) } },
+      };
+    }
+    if (isAppRouteOtherResponse(schema))
+      // Bytes, not JSON (file content).
+      return {
+        description,
+        content: { [schema.contentType]: { schema: { type: 'string', format: 'binary' } } },
+      };
+    return { description };
+  };
 
   const paths: Record<string, PathItemObject> = {};
   for (const [keyPath, route] of walk(contract)) {
@@ -124,32 +317,25 @@ export function contractToOpenApi(contract: AppRouter, info: OpenApiInfo): OpenA
         ...parametersOf(schemas, route.headers, 'header'),
       ],
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, schema]) => [
-          status,
-          {
-            description: STATUS_CODES[Number(status)] ?? status,
-            ...(schema instanceof z.ZodType
-              ? { content: { 'application/json': { schema: schemas.convert(schema, 'output') } } }
-              : isAppRouteOtherResponse(schema)
-                ? // Bytes, not JSON (file content).
-                  { content: { [schema.contentType]: { schema: { type: 'string', format: 'binary' } } } }
-                : {}),
-          },
-        ]),
+        Object.entries(route.responses).map(([status, schema]) => [status, responseOf(status, schema)]),
       ),
       ...(route.deprecated ? { deprecated: true } : {}),
     };
     if ('body' in route && route.body instanceof z.ZodType) {
       const contentType = ('contentType' in route && route.contentType) || 'application/json';
+      const converted = schemas.convert(route.body, 'input');
       op.requestBody = {
         required: true,
-        content: { [contentType]: { schema: schemas.convert(route.body, 'input') } },
+        content: { [contentType]: { schema: converted, example: schemas.example(converted, 'required') } },
       };
     }
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     (paths[path] ??= {})[route.method.toLowerCase() as 'get'] = op;
   }
   for (const [path, item] of Object.entries(paths)) builder.addPath(path, item);
-  for (const [id, schema] of Object.entries(schemas.components)) builder.addSchema(id, schema);
+  for (const [id, schema] of Object.entries(schemas.components).sort(([a], [b]) => a.localeCompare(b)))
+    builder.addSchema(id, schema);
+  for (const [name, response] of [...errorResponses].sort(([a], [b]) => a.localeCompare(b)))
+    builder.addResponse(name, response);
   return builder.getSpec();
 }
