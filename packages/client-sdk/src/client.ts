@@ -35,26 +35,42 @@ export type ClientOptions = {
    * body. `'body'` (default) keeps the refresh token in the store.
    */
   refreshTransport?: RefreshTransport;
+  /**
+   * How many times a GET or HEAD that failed on the network (fetch rejected with a TypeError: offline, reset,
+   * DNS) is sent again, after 100 ms, 400 ms, 1.6 s, ... (each ±25% at random). Default 2; 0 turns it off.
+   * Other methods are never retried, nor a call whose signal has aborted.
+   */
+  retries?: number;
 };
 
 /** What `session.login` takes: email or username, and the password (the transport comes from the client). */
 export type LoginInput = Omit<z.input<typeof LoginBodySchema>, 'refreshTransport'>;
 
+/** What `files.upload` sends: a Blob or File, bytes (a Buffer is a Uint8Array), or a web stream of bytes. */
+export type UploadContent = Blob | Uint8Array | ReadableStream<Uint8Array>;
+
 export type UploadOptions = {
-  /** The file's name, with its extension (the server checks the content against it). A File's own name by default. */
+  /**
+   * The file's name, with its extension (the server checks the content against it). A File's own name by
+   * default; required for anything else.
+   */
   name?: string;
   /** Attach the file to this task. */
   taskId?: string;
   description?: string;
   /**
    * Progress of the request body, in bytes. In a browser the upload goes through XMLHttpRequest and this is
-   * called as bytes leave; elsewhere it is called once, when the upload is done.
+   * called as bytes leave; elsewhere (and for a stream) it is called once, when the upload is done.
    */
   onProgress?: (sent: number, total: number) => void;
   signal?: AbortSignal;
 };
 
-export type DownloadOptions = { signal?: AbortSignal };
+export type DownloadOptions = {
+  signal?: AbortSignal;
+  /** `'blob'` (default): the whole content in a Blob. `'stream'`: the response's body, to read as it arrives. */
+  as?: 'blob' | 'stream';
+};
 
 type RefreshOutcome =
   | { kind: 'refreshed'; access: string }
@@ -92,6 +108,79 @@ const headersOf = (raw: string): Headers => {
   return headers;
 };
 
+/** Whether a failed fetch may be sent again: a network failure (fetch rejects with a TypeError), not an abort. */
+const isNetworkError = (error: unknown, signal: AbortSignal | null | undefined): boolean =>
+  error instanceof TypeError && !signal?.aborted;
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+const sleep = (ms: number, signal: AbortSignal | null | undefined) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** The wait before retry number `attempt` (0-based): 100 ms, 400 ms, 1.6 s, ..., each ±25% at random. */
+const backoff = (attempt: number) => 100 * 4 ** attempt * (0.75 + Math.random() / 2);
+
+/** Whether a JWT's `exp` is past or less than 30 s away (false when the token is not a readable JWT). */
+const expiresSoon = (jwt: string): boolean => {
+  try {
+    const payload = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as {
+      exp?: unknown;
+    };
+    return typeof payload.exp === 'number' && payload.exp * 1000 < Date.now() + 30_000;
+  } catch {
+    return false;
+  }
+};
+
+const isStream = (file: UploadContent): file is ReadableStream<Uint8Array> =>
+  typeof (file as { getReader?: unknown }).getReader === 'function';
+
+/**
+ * A multipart/form-data body as a stream: the text fields, then the file part's headers, the bytes of
+ * `file` as they come, and the closing boundary. Names are escaped the way browsers encode FormData.
+ */
+const multipartStream = (
+  boundary: string,
+  fields: Array<[string, string]>,
+  name: string,
+  file: ReadableStream<Uint8Array>,
+  onBytes: (n: number) => void,
+): ReadableStream<Uint8Array> => {
+  const encoder = new TextEncoder();
+  const escape = (v: string) => v.replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/"/g, '%22');
+  const head =
+    fields
+      .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
+      .join('') +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${escape(name)}"\r\n` +
+    'Content-Type: application/octet-stream\r\n\r\n';
+  const reader = file.getReader();
+  return new ReadableStream<Uint8Array>({
+    start: (controller) => controller.enqueue(encoder.encode(head)),
+    pull: async (controller) => {
+      const { done, value } = await reader.read();
+      if (done) {
+        controller.enqueue(encoder.encode(`\r\n--${boundary}--\r\n`));
+        controller.close();
+      } else {
+        onBytes(value.byteLength);
+        controller.enqueue(value);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+};
+
 const accessOf = (route: AppRoute): string | undefined =>
   (route.metadata as { access?: string } | undefined)?.access;
 
@@ -102,12 +191,18 @@ type RawClient = ReturnType<typeof rawClient>;
 
 export type FilesClient = Omit<RawClient['files'], 'upload' | 'download'> & {
   /**
-   * Uploads `file` (a Blob, a File, or bytes: a Buffer is a Uint8Array) and answers with its metadata.
-   * Throws a TaskvaultError when the server refuses it (`UNSUPPORTED_FILE_TYPE`, `PAYLOAD_TOO_LARGE`, ...).
+   * Uploads `file` (a Blob, a File, bytes: a Buffer is a Uint8Array, or a ReadableStream of bytes, sent as it
+   * is read) and answers with its metadata. Throws a TaskvaultError when the server refuses it
+   * (`UNSUPPORTED_FILE_TYPE`, `PAYLOAD_TOO_LARGE`, ...).
    */
-  upload(file: Blob | Uint8Array, options?: UploadOptions): Promise<FileMeta>;
-  /** Asks for a download link and fetches it: the content. Throws a TaskvaultError on failure. */
-  download(id: string, options?: DownloadOptions): Promise<Blob>;
+  upload(file: UploadContent, options?: UploadOptions): Promise<FileMeta>;
+  /**
+   * Asks for a download link and fetches it: the content, as a Blob, or with `as: 'stream'` as the response's
+   * body stream. Throws a TaskvaultError on failure.
+   */
+  download(id: string, options: DownloadOptions & { as: 'stream' }): Promise<ReadableStream<Uint8Array>>;
+  download(id: string, options?: DownloadOptions & { as?: 'blob' }): Promise<Blob>;
+  download(id: string, options?: DownloadOptions): Promise<Blob | ReadableStream<Uint8Array>>;
 };
 
 export type SessionClient = {
@@ -157,9 +252,26 @@ export function createClient(options: ClientOptions): TaskvaultClient {
   const doFetch: typeof globalThis.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const store = options.tokens ?? memoryTokenStore();
   const cookieMode = options.refreshTransport === 'cookie';
+  const retries = options.retries ?? 2;
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new RangeError(`retries: a whole number, 0 or more, not ${retries}`);
   const autoRefresh = options.getAccessToken === undefined;
   /** The routes that read or set the refresh cookie. */
   const cookieRoutes = new Set<AppRoute>([contract.auth.login, contract.auth.refresh, contract.auth.logout]);
+
+  /** fetch, with a GET or HEAD sent again (up to `retries` times, after a backoff) when the network failed. */
+  const fetchRetrying: typeof globalThis.fetch = async (input, init) => {
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const idempotent = method === 'GET' || method === 'HEAD';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await doFetch(input, init);
+      } catch (error) {
+        if (!idempotent || attempt >= retries || !isNetworkError(error, init?.signal)) throw error;
+        await sleep(backoff(attempt), init?.signal);
+      }
+    }
+  };
 
   const accessToken = async (): Promise<string | null> =>
     options.getAccessToken ? ((await options.getAccessToken()) ?? null) : store.getAccess();
@@ -170,7 +282,7 @@ export function createClient(options: ClientOptions): TaskvaultClient {
     args.fetchOptions?.signal?.throwIfAborted();
     const headers = new Headers(args.headers);
     if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
-    const res = await doFetch(repeatArrayKeys(args.path), {
+    const res = await fetchRetrying(repeatArrayKeys(args.path), {
       ...args.fetchOptions,
       ...(cookieMode && cookieRoutes.has(args.route) ? { credentials: 'include' as const } : {}),
       method: args.method,
@@ -183,14 +295,29 @@ export function createClient(options: ClientOptions): TaskvaultClient {
   // Defined below; the fetcher only calls it after the raw client exists.
   let renewAfter401: (sent: string) => Promise<string | null> = async () => null;
 
+  /** Routes whose answer starts or ends a sign-in: called directly too, they keep the token store in step. */
+  const issuing = new Set<AppRoute>([contract.auth.login, contract.auth.refresh, contract.legacy.login]);
+  const ending = new Set<AppRoute>([contract.auth.logout, contract.auth.logoutAll]);
+  const track = (route: AppRoute, res: AnyResponse) => {
+    if (!autoRefresh || res.status < 200 || res.status > 299) return;
+    const data = (res.body as { data?: { access?: unknown; refresh?: unknown } } | undefined)?.data;
+    if (issuing.has(route) && typeof data?.access === 'string')
+      store.set({ access: data.access, refresh: typeof data.refresh === 'string' ? data.refresh : null });
+    else if (ending.has(route)) store.clear();
+  };
+
   const api: ApiFetcher = async (args) => {
     // Public routes (login, refresh, register, ...) never get the access token, nor trigger a refresh.
     const token = accessOf(args.route) === 'public' ? null : await accessToken();
     const res = await send(args, token);
+    track(args.route, res);
     if (res.status !== 401 || !token || !autoRefresh) return res;
     const renewed = await renewAfter401(token);
+    if (!renewed) return res;
     // FormData and strings are re-sendable: the retry sends the same body.
-    return renewed ? send(args, renewed) : res;
+    const retried = await send(args, renewed);
+    track(args.route, retried);
+    return retried;
   };
   const raw = rawClient(baseUrl, api);
 
@@ -318,9 +445,46 @@ export function createClient(options: ClientOptions): TaskvaultClient {
       xhr.send(form);
     });
 
-  const upload = async (file: Blob | Uint8Array, o: UploadOptions = {}): Promise<FileMeta> => {
+  /**
+   * A stream is read once, so it cannot be sent again after a 401: an access token about to expire is
+   * refreshed first, and a 401 all the same renews the tokens for the next call and throws.
+   */
+  const streamUpload = async (
+    file: ReadableStream<Uint8Array>,
+    name: string,
+    o: UploadOptions,
+  ): Promise<FileMeta> => {
+    o.signal?.throwIfAborted();
+    let token = await accessToken();
+    if (token && autoRefresh && expiresSoon(token)) token = (await renewAfter401(token)) ?? token;
+    // Not crypto.randomUUID: browsers only have it in secure contexts. A boundary need only be unlikely in the content.
+    const boundary = `----taskvault${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+    const fields: Array<[string, string]> = [];
+    if (o.taskId !== undefined) fields.push(['taskId', o.taskId]);
+    if (o.description !== undefined) fields.push(['description', o.description]);
+    let sent = 0;
+    const headers = new Headers({ 'content-type': `multipart/form-data; boundary=${boundary}` });
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    // `duplex: 'half'` is what fetch needs for a stream body (Node, Chromium over HTTP/2); not in every RequestInit type yet.
+    const init: RequestInit & { duplex: 'half' } = {
+      method: 'POST',
+      headers,
+      body: multipartStream(boundary, fields, name, file, (n) => (sent += n)),
+      duplex: 'half',
+      ...(o.signal ? { signal: o.signal } : {}),
+    };
+    const res = await doFetch(uploadUrl, init);
+    const answer = { status: res.status, body: await readBody(res), headers: res.headers };
+    if (answer.status === 401 && token && autoRefresh) await renewAfter401(token);
+    const meta = orThrow(answer as Awaited<ReturnType<RawClient['files']['upload']>>);
+    o.onProgress?.(sent, sent);
+    return meta;
+  };
+
+  const upload = async (file: UploadContent, o: UploadOptions = {}): Promise<FileMeta> => {
     const name = o.name ?? (typeof File !== 'undefined' && file instanceof File ? file.name : undefined);
     if (!name) throw new TypeError('files.upload needs a name (with its extension) for this content');
+    if (isStream(file)) return streamUpload(file, name, o);
     const blob =
       file instanceof Blob
         ? file
@@ -353,19 +517,26 @@ export function createClient(options: ClientOptions): TaskvaultClient {
     return meta;
   };
 
-  const download = async (id: string, o: DownloadOptions = {}): Promise<Blob> => {
+  async function download(
+    id: string,
+    o: DownloadOptions & { as: 'stream' },
+  ): Promise<ReadableStream<Uint8Array>>;
+  async function download(id: string, o?: DownloadOptions & { as?: 'blob' }): Promise<Blob>;
+  async function download(id: string, o?: DownloadOptions): Promise<Blob | ReadableStream<Uint8Array>>;
+  async function download(id: string, o: DownloadOptions = {}): Promise<Blob | ReadableStream<Uint8Array>> {
     const fetchOptions = o.signal ? { signal: o.signal } : {};
     const link = orThrow(await raw.files.downloadLink({ params: { id }, fetchOptions }));
-    // The link is signed: it needs no bearer token, and none is sent with it.
-    const res = await doFetch(link.url, fetchOptions);
+    // The link is signed: it needs no bearer token, and none is sent with it. A GET: retried on network errors.
+    const res = await fetchRetrying(link.url, fetchOptions);
     if (!res.ok)
       throw TaskvaultError.fromResponse({
         status: res.status,
         body: await readBody(res),
         headers: res.headers,
       });
+    if (o.as === 'stream') return res.body ?? new Blob([]).stream();
     return res.blob();
-  };
+  }
 
   return { ...raw, files: { ...raw.files, upload, download }, session, ok };
 }

@@ -8,6 +8,7 @@ export {
   type RefreshTransport,
   type SessionClient,
   type TaskvaultClient,
+  type UploadContent,
   type UploadOptions,
 } from './client.ts';
 export { memoryTokenStore, type StoredTokens, type TokenStore } from './tokens.ts';

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   createClient,
   isTaskvaultError,
@@ -6,6 +6,7 @@ import {
   orThrow,
   TaskvaultError,
   type ClientOptions,
+  type DownloadOptions,
   type FileMeta,
   type Task,
 } from '@taskvault/sdk';
@@ -162,6 +163,28 @@ describe('sessions: login, refresh on 401, logout', () => {
     ).toBe(401);
   });
 
+  it('the plain auth routes keep the store in step too: login and refresh fill it, logout-all empties it', async () => {
+    const identity = await registerThroughSdk(srv.baseUrl);
+    const tokens = memoryTokenStore();
+    const client = createClient({ baseUrl: srv.baseUrl, tokens });
+    const login = await client.auth.login({ body: { email: identity.email, password: identity.password } });
+    expect(login.status).toBe(200);
+    if (login.status !== 200) return;
+    expect(tokens.getAccess()).toBe(login.body.data.access);
+    expect(tokens.getRefresh()).toBe(login.body.data.refresh);
+    expect((await client.auth.profile()).status).toBe(200);
+
+    const refreshed = await client.auth.refresh({ body: { refresh: tokens.getRefresh()! } });
+    expect(refreshed.status).toBe(200);
+    if (refreshed.status !== 200) return;
+    expect(tokens.getAccess()).toBe(refreshed.body.data.access);
+    expect(tokens.getRefresh()).not.toBe(login.body.data.refresh);
+
+    expect((await client.auth.logoutAll()).status).toBe(200);
+    expect(tokens.getAccess()).toBeNull();
+    expect(tokens.getRefresh()).toBeNull();
+  });
+
   it('session.logout() clears the store even when the server cannot be reached', async () => {
     const tokens = memoryTokenStore({ access: 'a', refresh: 'r' });
     const client = createClient({
@@ -309,6 +332,99 @@ describe('the throwing form', () => {
   });
 });
 
+describe('retries: a GET that failed on the network is sent again', () => {
+  /** A fetch whose next `failures` requests (of `method`, if given) reject with a TypeError, as fetch does offline. */
+  function flakyFetch() {
+    let failures = 0;
+    let only: string | undefined;
+    const calls: string[] = [];
+    const flaky: typeof fetch = async (input, init) => {
+      const method = init?.method ?? 'GET';
+      calls.push(method);
+      if (failures > 0 && (only === undefined || method === only)) {
+        failures--;
+        init?.signal?.throwIfAborted();
+        throw new TypeError('fetch failed');
+      }
+      return fetch(input, init);
+    };
+    return {
+      fetch: flaky,
+      calls,
+      failNext: (n: number, method?: string) => {
+        failures = n;
+        only = method;
+        calls.length = 0;
+      },
+    };
+  }
+
+  it('a GET is retried after 100 ms and 400 ms (with jitter) and succeeds', async () => {
+    const flaky = flakyFetch();
+    const { client } = await signedIn({ fetch: flaky.fetch });
+    flaky.failNext(2);
+    const started = performance.now();
+    const res = await client.tasks.list({ query: {} });
+    const elapsed = performance.now() - started;
+    expect(res.status).toBe(200);
+    expect(flaky.calls).toEqual(['GET', 'GET', 'GET']);
+    // 100 ms and 400 ms, each ±25%.
+    expect(elapsed).toBeGreaterThanOrEqual(370);
+    expect(elapsed).toBeLessThan(2000);
+  });
+
+  it('gives up after `retries` retries with the network error; retries: 0 sends once', async () => {
+    const flaky = flakyFetch();
+    const { client, tokens } = await signedIn({ fetch: flaky.fetch });
+    flaky.failNext(3);
+    await expect(client.auth.profile()).rejects.toThrow(TypeError);
+    expect(flaky.calls).toEqual(['GET', 'GET', 'GET']);
+
+    const once = createClient({ baseUrl: srv.baseUrl, tokens, fetch: flaky.fetch, retries: 0 });
+    flaky.failNext(1);
+    await expect(once.auth.profile()).rejects.toThrow('fetch failed');
+    expect(flaky.calls).toEqual(['GET']);
+    expect(() => createClient({ baseUrl: srv.baseUrl, retries: -1 })).toThrow(RangeError);
+  });
+
+  it('a POST is not retried', async () => {
+    const flaky = flakyFetch();
+    const { client } = await signedIn({ fetch: flaky.fetch });
+    flaky.failNext(1, 'POST');
+    await expect(client.tasks.create({ body: { title: 'once at most' } })).rejects.toThrow(TypeError);
+    expect(flaky.calls).toEqual(['POST']);
+    expect((await client.ok(client.tasks.list({ query: {} }))).items).toEqual([]);
+  });
+
+  it('an aborted GET is not retried, whether it aborted in flight or while waiting to retry', async () => {
+    const flaky = flakyFetch();
+    const { client } = await signedIn({ fetch: flaky.fetch });
+
+    // The network failed as the caller aborted: the failure comes back, nothing is sent again.
+    const inFlight = new AbortController();
+    let sent = 0;
+    const aborting: typeof fetch = async () => {
+      sent++;
+      inFlight.abort();
+      throw new TypeError('fetch failed');
+    };
+    const aborted = createClient({ baseUrl: srv.baseUrl, fetch: aborting });
+    await expect(aborted.system.health({ fetchOptions: { signal: inFlight.signal } })).rejects.toThrow(
+      TypeError,
+    );
+    expect(sent).toBe(1);
+
+    // Aborted during the backoff: no further attempt, the abort reason comes back.
+    const waiting = new AbortController();
+    flaky.failNext(5);
+    const call = client.tasks.list({ query: {}, fetchOptions: { signal: waiting.signal } });
+    setTimeout(() => waiting.abort(), 30);
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(flaky.calls).toEqual(['GET']);
+  });
+});
+
 describe('files: upload and download', () => {
   const png = validFixtures.png;
 
@@ -369,6 +485,88 @@ describe('files: upload and download', () => {
     expect(recorder.to('/api/v1/files').map((r) => r.method)).toEqual(['POST', 'POST']);
     expect(recorder.to('/auth/refresh')).toHaveLength(1);
     await expectSameBytes(await client.files.download(meta.id), png.bytes);
+  });
+
+  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+  /** A web stream of `bytes`, in chunks of `size` bytes, each produced when the reader asks for it. */
+  const chunked = (bytes: Buffer, size: number) => {
+    let at = 0;
+    return new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        if (at >= bytes.length) return controller.close();
+        controller.enqueue(new Uint8Array(bytes.subarray(at, (at += size))));
+      },
+    });
+  };
+
+  /** Reads a web stream to its end: its bytes, and how many chunks they came in. */
+  const readAll = async (stream: ReadableStream<Uint8Array>) => {
+    const reader = stream.getReader();
+    const chunks: Uint8Array[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+    return { bytes: Buffer.concat(chunks), chunks: chunks.length };
+  };
+
+  it('uploads a ReadableStream (multipart framed as a stream) and downloads it as a stream', async () => {
+    const { client, recorder } = await signedIn();
+    const task = await client.ok(client.tasks.create({ body: { title: 'streamed' } }));
+    const big = Buffer.concat([validFixtures.txt.bytes, Buffer.alloc(300_000, 'z')]);
+    const progress: Array<[number, number]> = [];
+    const meta = await client.files.upload(chunked(big, 64 * 1024), {
+      name: 'stream "quoted".txt',
+      taskId: task.id,
+      description: 'sent as it was read',
+      onProgress: (sent, total) => progress.push([sent, total]),
+    });
+    expect(meta).toMatchObject({
+      type: 'txt',
+      size: big.length,
+      taskId: task.id,
+      description: 'sent as it was read',
+    });
+    expect(meta.name).toMatch(/^stream .*quoted.*\.txt$/);
+    expect(progress).toEqual([[big.length, big.length]]);
+    const posted = recorder.to('/api/v1/files').at(-1)!;
+    expect(posted.method).toBe('POST');
+    expect(posted.headers.get('content-type')).toMatch(/^multipart\/form-data; boundary=----taskvault/);
+
+    // The default is still a Blob; `as: 'stream'` hands over the response's body.
+    const stream = await client.files.download(meta.id, { as: 'stream' });
+    expectTypeOf(stream).toEqualTypeOf<ReadableStream<Uint8Array>>();
+    expect(stream).toBeInstanceOf(ReadableStream);
+    const read = await readAll(stream);
+    expect(read.bytes.length).toBe(big.length);
+    expect(sha256(read.bytes)).toBe(sha256(big));
+    const blob = await client.files.download(meta.id);
+    expectTypeOf(blob).toEqualTypeOf<Blob>();
+    const either = (await client.files.download(meta.id, { as: 'blob' } as DownloadOptions)) as Blob;
+    expect(sha256(new Uint8Array(await either.arrayBuffer()))).toBe(sha256(big));
+    expect(sha256(new Uint8Array(await blob.arrayBuffer()))).toBe(sha256(big));
+
+    // A stream has no name of its own.
+    await expect(client.files.upload(chunked(big, 1024))).rejects.toThrow(/name/);
+  });
+
+  it('a stream upload with an expired access token refreshes first (a stream cannot be sent twice)', async () => {
+    const { client, tokens, pair, recorder } = await signedIn();
+    tokens.set({ access: expiredAccessToken(srv, pair), refresh: pair.refresh });
+    const meta = await client.files.upload(chunked(png.bytes, 16), { name: 'pixel.png' });
+    expect(meta).toMatchObject({ type: 'png', size: png.bytes.length });
+    expect(recorder.to('/auth/refresh')).toHaveLength(1);
+    const posts = recorder.to('/api/v1/files');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.headers.get('authorization')).toBe(`Bearer ${tokens.getAccess()}`);
+
+    // A token the client cannot read as expiring gets its 401: the tokens are renewed for the next call.
+    tokens.set({ access: 'not-a-jwt', refresh: tokens.getRefresh() });
+    await expect(client.files.upload(chunked(png.bytes, 16), { name: 'again.png' })).rejects.toMatchObject({
+      status: 401,
+    });
+    expect(recorder.to('/auth/refresh')).toHaveLength(2);
+    expect(await client.files.upload(chunked(png.bytes, 16), { name: 'again.png' })).toMatchObject({
+      size: png.bytes.length,
+    });
   });
 
   it('an aborted upload or download rejects with the abort reason', async () => {
