@@ -21,6 +21,7 @@ import { checkPassword } from './password-policy.ts';
 import type { Sessions } from './sessions.ts';
 import { toUserDto } from './user-dto.ts';
 import { User } from './user.entity.ts';
+import { isUuid } from '../../platform/db/sql.ts';
 
 export type Client = { ip: string; userAgent: string };
 
@@ -51,7 +52,6 @@ export type AccountsDeps = {
 
 export type IssuedTokens = { pair: Omit<TokenPair, 'refresh'>; refresh: string };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const invalidLink = () =>
   new AppError('INVALID_LINK', 'This link is invalid, has expired or has already been used');
 const invalidCredentials = () => new AppError('INVALID_CREDENTIALS', 'Invalid email, username or password');
@@ -107,7 +107,7 @@ export class AccountsService {
   }
 
   async verifyEmail(uid: string, token: string): Promise<void> {
-    const user = UUID.test(uid) ? await this.#em.findOne(User, { id: uid }) : null;
+    const user = isUuid(uid) ? await this.#em.findOne(User, { id: uid }) : null;
     if (!user || !this.#d.links.check('verify-email', user, token)) throw invalidLink();
     user.emailVerifiedAt = this.#now();
     await this.#em.flush();
@@ -239,7 +239,7 @@ export class AccountsService {
   }
 
   async confirmPasswordReset(uid: string, token: string, newPassword: string): Promise<void> {
-    if (!UUID.test(uid)) throw invalidLink();
+    if (!isUuid(uid)) throw invalidLink();
     // The row stays locked from the link check to the write: two uses of one link cannot both pass.
     await this.#em.transactional(async (em) => {
       const user = await em.findOne(User, { id: uid }, { lockMode: LockMode.PESSIMISTIC_WRITE });

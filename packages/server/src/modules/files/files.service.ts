@@ -21,6 +21,7 @@ import {
   pageInfo,
   type Cursor,
 } from '../../platform/db/pagination.ts';
+import { escapeLike } from '../../platform/db/sql.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { BlobNotFoundError, type BlobStorage, type ByteRange } from '../../platform/storage/storage.ts';
 import type { Principal } from '../../transport/context.ts';
@@ -43,10 +44,8 @@ export type FilesDeps = {
   downloadLinkTtlSeconds: number;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = () => new AppError('NOT_FOUND', 'No such file');
 const badCursor = () => validationError({ cursor: ['Invalid cursor'] });
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 /**
  * Files: their metadata in the database, their content in blob storage under the row's id. The two never
@@ -143,7 +142,7 @@ export class FilesService {
     let pageWhere = where;
     if (query.cursor) {
       const cursor = decodeCursor(query.cursor);
-      if (cursor.s !== signature || !UUID.test(cursor.id)) throw badCursor();
+      if (cursor.s !== signature) throw badCursor();
       pageWhere = { $and: [where, this.#after(column, query.order, cursor)] };
     }
     const rows = await this.#em.find(StoredFile, pageWhere, {

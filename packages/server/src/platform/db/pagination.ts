@@ -1,5 +1,6 @@
 import type { PageInfo } from '@taskvault/contract';
 import { validationError } from '../../transport/errors.ts';
+import { isUuid } from './sql.ts';
 
 /**
  * Where a page ended: the sort key of its last row and the id that breaks ties; `s` names the ordering the
@@ -17,7 +18,8 @@ export function decodeCursor(raw: string): Cursor {
     const keyOk =
       c.k === null || (typeof c.k === 'string' && !c.k.includes('\u0000')) || typeof c.k === 'number';
     const sortOk = c.s === undefined || typeof c.s === 'string';
-    if (keyOk && sortOk && typeof c.id === 'string' && c.id.length <= 64)
+    // Rows are keyed by uuids: a cursor naming anything else was not made by us.
+    if (keyOk && sortOk && typeof c.id === 'string' && isUuid(c.id))
       return { ...(c.s ? { s: c.s } : {}), k: c.k!, id: c.id };
   } catch {
     // fall through: any decoding failure is the same bad cursor
