@@ -31,7 +31,10 @@ describe('system routes over REST', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       success: true,
-      data: { status: 'ready', checks: { database: { status: 'up', pendingMigrations: 0 } } },
+      data: {
+        status: 'ready',
+        checks: { database: { status: 'up', pendingMigrations: 0 }, storage: { status: 'up' } },
+      },
     });
   });
 
@@ -88,7 +91,13 @@ describe('everything that goes wrong answers in the error envelope', () => {
     try {
       const res = await fetch(`${other.baseUrl}/api/v1/health/ready`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ success: false, code: 'SERVICE_UNAVAILABLE' });
+      expect(Number(res.headers.get('retry-after'))).toBe(other.config.dependencies.retryAfterSeconds);
+      expect(await res.json()).toMatchObject({
+        success: false,
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'Not ready: database',
+        errors: { database: [expect.any(String)] },
+      });
       // liveness does not depend on the database
       expect((await fetch(`${other.baseUrl}/api/v1/health`)).status).toBe(200);
     } finally {

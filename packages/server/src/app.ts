@@ -36,12 +36,13 @@ import type { Authenticator, RequestContext } from './transport/context.ts';
 import { docsRouter } from './transport/docs.ts';
 import type { RouterHandlers } from './transport/handlers.ts';
 import { errorEnvelopeHandler, unmatchedRoute } from './transport/http-errors.ts';
+import { jsonBody, trpcJsonBody } from './transport/json-body.ts';
 import type { FileReceiver } from './transport/multipart.ts';
 import { openApi31To30 } from './transport/openapi-30.ts';
 import { contractToOpenApi, TASKVAULT_API_INFO } from './transport/openapi.ts';
 import { requireContentType, restRouter } from './transport/rest.ts';
 import { RouteTable } from './transport/route-table.ts';
-import { buildTrpcRouter, type TrpcContext } from './transport/trpc.ts';
+import { buildTrpcRouter, trpcErrorHeaders, type TrpcContext } from './transport/trpc.ts';
 
 export type AppDeps = {
   config: Config;
@@ -56,7 +57,14 @@ export type AppDeps = {
 export function createApp(deps: AppDeps) {
   const { config, orm, platform } = deps;
   const { auth } = config;
-  const system = new SystemService({ orm, version: config.version, startedAt: deps.startedAt ?? Date.now() });
+  const system = new SystemService({
+    orm,
+    redis: config.redisUrl ? platform.kv : undefined,
+    storage: platform.storage,
+    readinessTimeoutMs: config.dependencies.readinessTimeoutMs,
+    version: config.version,
+    startedAt: deps.startedAt ?? Date.now(),
+  });
   const accessTokens = new AccessTokens({
     secret: platform.signingSecret,
     issuer: auth.issuer,
@@ -125,13 +133,16 @@ export function createApp(deps: AppDeps) {
     files: filesHandlers,
     legacy: { ...createLegacyHandlers(authHandlers), ...createLegacyFilesHandlers(filesHandlers) },
   };
-  return createHttpApp({
+  const http = createHttpApp({
     ...deps,
     contract,
     handlers,
-    authenticate: tokenAuthenticator({ accessTokens, sessions }),
+    authenticate: tokenAuthenticator({ accessTokens, sessions, em: () => orm.em.fork() }),
     receiveFile: (stream, info) => receiver.receive(stream, info),
   });
+  /** Shutdown: waits (up to `ms`) for uploads being written or discarded, so no temporary blob outlives the process. */
+  const uploadsSettled = (ms: number) => receiver.settled(ms);
+  return { ...http, uploadsSettled };
 }
 
 export type App = ReturnType<typeof createApp>;
@@ -170,7 +181,8 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
     version: config.version,
     serverUrl: config.publicUrl,
   });
-  const trpcRouter = buildTrpcRouter(contract, { handlers, authenticate });
+  const { retryAfterSeconds } = config.dependencies;
+  const trpcRouter = buildTrpcRouter(contract, { handlers, authenticate, retryAfterSeconds });
 
   const app = express();
   app.disable('x-powered-by');
@@ -195,8 +207,13 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
+      // 503 is a sick dependency, already logged as a warning naming it: not an error of ours.
       customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        (err || res.statusCode >= 500) && res.statusCode !== 503
+          ? 'error'
+          : res.statusCode >= 400
+            ? 'warn'
+            : 'info',
       autoLogging: { ignore: (req) => req.url === `${API_PREFIX}/health` },
     }),
   );
@@ -253,12 +270,7 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
   const openApi30 = openApi31To30(openApi); // For tools that do not read OpenAPI 3.1 yet.
   app.get(`${API_PREFIX}/openapi-3.0.json`, (_req, res) => res.json(openApi30));
   app.use(cookieParser());
-  app.use(
-    '/api',
-    context,
-    requireContentType(routes),
-    express.json({ limit: config.jsonBodyLimit, type: ['application/json', 'application/*+json'] }),
-  );
+  app.use('/api', context, requireContentType(routes), jsonBody({ limit: config.jsonBodyLimitBytes }));
   app.use(restRouter({ contract, handlers, authenticate, receiveFile }));
   app.use('/api', unmatchedRoute(routes));
 
@@ -273,7 +285,10 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
         authorization: req.headers.authorization,
         headers: req.headers,
       }),
+      // Reads the body as REST does (limit up front, UTF-8); maxBodySize only backs it up.
+      middleware: trpcJsonBody({ limit: config.jsonBodyLimitBytes }),
       maxBodySize: config.jsonBodyLimitBytes,
+      responseMeta: ({ errors }) => ({ headers: trpcErrorHeaders(errors) }),
       onError: ({ error, req }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           req.log.error({ err: error.cause ?? error }, 'unhandled tRPC error');
@@ -295,6 +310,6 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
   }
 
   app.use(unmatchedRoute(routes));
-  app.use(errorEnvelopeHandler);
+  app.use(errorEnvelopeHandler({ retryAfterSeconds }));
   return { express: app, handlers, trpcRouter, openApi };
 }

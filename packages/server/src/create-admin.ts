@@ -21,7 +21,7 @@ if (!values.email || !values.username) {
 const config = loadConfig();
 const password = config.adminPassword ?? (await prompt('Password for the new administrator: '));
 
-const orm = await createOrm({ database: config.database });
+const orm = await createOrm({ database: config.database, timeouts: config.dependencies.database });
 try {
   await migrate(orm);
   const { user, created } = await createAdmin(orm.em.fork(), new PasswordHasher(), {

@@ -16,6 +16,12 @@ try {
   const running = await startServer(config, logger);
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    // stop() keeps to SHUTDOWN_TIMEOUT_MS by itself; this is the belt to its braces, should something it
+    // waits on ignore its bound.
+    setTimeout(() => {
+      logger.error('shutdown overran its timeout; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2_000).unref();
     running.stop().then(
       () => {
         logger.info('stopped');

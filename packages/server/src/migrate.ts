@@ -3,7 +3,7 @@ import { createOrm, migrate } from './platform/db/orm.ts';
 
 /** `npm run db:migrate`: applies pending migrations to the configured database and exits. */
 const config = loadConfig();
-const orm = await createOrm({ database: config.database });
+const orm = await createOrm({ database: config.database, timeouts: config.dependencies.database });
 try {
   const applied = await migrate(orm);
   console.log(

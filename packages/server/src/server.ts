@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import type { Config } from './config/env.ts';
 import { AuditEvent } from './modules/audit/audit-event.entity.ts';
-import { sweepStorage } from './modules/files/storage-sweep.ts';
+import { startStorageSweeper } from './modules/files/storage-sweep.ts';
 import { closeOrm, createOrm, migrate, type Orm } from './platform/db/orm.ts';
 import type { Logger } from './platform/logger.ts';
 import { createPlatform, type Platform } from './platform/platform.ts';
@@ -12,18 +12,26 @@ export type RunningServer = {
   server: Server;
   orm: Orm;
   url: string;
-  /** The start-up sweep of storage leftovers, which runs while the server already serves. */
-  swept: Promise<unknown>;
+  /**
+   * The outcome of the start-up sweep of storage leftovers, which runs while the server already serves
+   * (then every UPLOAD_SWEEP_INTERVAL_SECONDS); undefined when it failed or was stopped.
+   */
+  swept: Promise<{ temporary: number; orphaned: number } | undefined>;
   stop: () => Promise<void>;
 };
 
 /**
- * config -> database -> migrations -> storage -> listen -> sweep storage leftovers. `stop()` stops accepting
+ * config -> database -> migrations -> storage -> listen -> sweep storage leftovers (and again periodically). `stop()` stops accepting
  * connections, lets in-flight requests finish (up to the shutdown timeout), then closes the database.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const startedAt = Date.now();
-  const orm = await createOrm({ database: config.database, poolMax: config.dbPoolMax, logger });
+  const orm = await createOrm({
+    database: config.database,
+    poolMax: config.dbPoolMax,
+    logger,
+    timeouts: config.dependencies.database,
+  });
   let platform: Platform | undefined;
   try {
     const applied = await migrate(orm);
@@ -31,8 +39,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     platform = createPlatform(config, orm, logger);
     if (platform.storage instanceof S3BlobStorage) await platform.storage.ensureBucket();
     platform.mail.start();
-    const { express } = createApp({ config, orm, logger, startedAt, platform });
-    const server = express.listen(config.port, config.host);
+    if (!(await platform.kv.connected(config.dependencies.redis.connectTimeoutMs)))
+      logger.warn({ dependency: 'redis' }, 'redis is not reachable yet: requests that need it answer 503');
+    const app = createApp({ config, orm, logger, startedAt, platform });
+    const server = app.express.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
@@ -43,34 +53,58 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await record(orm, 'server.started', { version: config.version, engine: config.database.engine });
     logger.info({ url, engine: config.database.engine, version: config.version }, 'Taskvault is listening');
     // In the background: a large bucket takes a while to list, and nothing waits on its leftovers.
-    const swept = sweepStorage({
+    const sweeper = startStorageSweeper({
       storage: platform.storage,
       orm,
       logger,
       graceSeconds: config.files.sweepGraceSeconds,
-    }).catch((err: unknown) =>
-      logger.error({ err }, 'the storage sweep failed; it runs again at the next start'),
-    );
+      intervalSeconds: config.files.sweepIntervalSeconds,
+    });
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
+        // Everything below shares one budget, SHUTDOWN_TIMEOUT_MS: most of it for requests to finish, the
+        // rest for what cut requests leave to clean up (temporary blobs) and for bounded closes.
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        const left = () => Math.max(0, deadline - Date.now());
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+        const cut = setTimeout(
+          () => {
+            logger.warn('requests still running at the shutdown timeout: closing their connections');
+            server.closeAllConnections();
+          },
+          Math.floor(config.shutdownTimeoutMs * 0.6),
+        );
         await closed;
-        clearTimeout(timer);
-        await swept;
-        await platform?.close();
-        await record(orm, 'server.stopped', {}).catch(() => undefined);
-        if ((await closeOrm(orm, config.shutdownTimeoutMs)) === 'timed-out')
+        clearTimeout(cut);
+        if (!(await app.uploadsSettled(left())))
+          logger.warn(
+            'uploads still being cleaned up at the shutdown timeout; the sweep removes what remains',
+          );
+        await bounded(sweeper.stop(), left());
+        await platform?.close({ timeoutMs: left() });
+        await bounded(record(orm, 'server.stopped', {}), left()).catch(() => undefined);
+        if ((await closeOrm(orm, left())) === 'timed-out')
           logger.warn('the database did not close in time; exiting anyway');
       })());
-    return { server, orm, url, swept, stop };
+    return { server, orm, url, swept: sweeper.firstRun, stop };
   } catch (e) {
     await platform?.close();
     await closeOrm(orm, config.shutdownTimeoutMs);
     throw e;
+  }
+}
+
+/** `work`, or nothing once `ms` have passed: shutdown waits for nothing longer than its budget. */
+async function bounded<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

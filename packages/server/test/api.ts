@@ -115,3 +115,20 @@ export async function adminSession(srv: TestServer, identity = newIdentity('admi
   expect(login.status).toBe(200);
   return { identity, tokens: login.body.data };
 }
+
+/**
+ * Registers a fresh identity and signs it in, where email verification is not required
+ * (REQUIRE_EMAIL_VERIFICATION=false); the token pair of the new sign-in.
+ */
+export async function registerAndLogin(baseUrl: string, prefix = 'user'): Promise<TokenPair> {
+  const api = jsonClient(baseUrl);
+  const identity = newIdentity(prefix);
+  const registered = await api.post('/api/v1/auth/register', identity);
+  expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+  const login = await api.post<Ok<TokenPair>>('/api/v1/auth/login', {
+    email: identity.email,
+    password: identity.password,
+  });
+  expect(login.status, JSON.stringify(login.body)).toBe(200);
+  return login.body.data;
+}

@@ -95,7 +95,7 @@ async function serveTestApp(http: Listening, overrides: Record<string, string>):
     ...overrides,
   });
   const db = await createTestDatabase(config);
-  const orm = await createOrm({ database: db.database });
+  const orm = await createOrm({ database: db.database, timeouts: config.dependencies.database });
   await migrate(orm);
   const logger = createLogger(config.logLevel);
   const platform = createPlatform(config, orm, logger, { mailPollIntervalMs: 50 });

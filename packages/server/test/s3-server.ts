@@ -20,13 +20,13 @@ export type S3Server = {
 const require = createRequire(import.meta.url);
 
 /**
- * Runs in the child process: s3rver on a loopback port of its own, announced on stdout, until stdin closes
- * (which it also does when the test process dies).
+ * Runs in the child process: s3rver on a loopback port (the given one, else one of its own), announced on
+ * stdout, until stdin closes (which it also does when the test process dies).
  */
 const SERVER = `
-const [, modulePath, directory] = process.argv;
+const [, modulePath, directory, port = '0'] = process.argv;
 const S3rver = require(modulePath);
-new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory }).run().then(
+new S3rver({ port: Number(port), address: '127.0.0.1', silent: true, directory }).run().then(
   (address) => {
     process.stdout.write(JSON.stringify({ port: address.port }) + '\\n');
     process.stdin.on('end', () => process.exit(0)).resume();
@@ -48,11 +48,7 @@ new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory }).run().the
  */
 export async function startS3Server(): Promise<S3Server> {
   const directory = await mkdtemp(path.join(tmpdir(), 'taskvault-s3-'));
-  const child = spawn(
-    process.execPath,
-    ['--openssl-legacy-provider', '-e', SERVER, require.resolve('s3rver'), directory],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, s3rverArguments(directory), { stdio: ['pipe', 'pipe', 'inherit'] });
   // Settled either way, so a child that fails to spawn is not also an unhandled rejection.
   const exited = once(child, 'exit').catch(() => undefined);
   let port: number;
@@ -80,25 +76,54 @@ export async function startS3Server(): Promise<S3Server> {
     await rm(directory, { recursive: true, force: true });
   };
 
-  const endpoint = `http://127.0.0.1:${port}`;
-  const bucket = 'taskvault-test';
-  const storageConfig: S3StorageConfig = {
-    engine: 's3',
-    bucket,
-    region: 'us-east-1',
-    endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  };
-  const storage = new S3BlobStorage(storageConfig);
+  return withBucket(`http://127.0.0.1:${port}`, stop);
+}
+
+/**
+ * The running s3rver at `endpoint` once its bucket exists; when the bucket cannot be made, the server is
+ * stopped (`stop`) and the error thrown. `close` stops it once, however often it is called.
+ */
+export async function withBucket(endpoint: string, stop: () => Promise<void>): Promise<S3Server> {
+  const storageConfig = s3rverStorageConfig(endpoint);
   try {
-    await storage.ensureBucket();
+    await ensureBucket(storageConfig);
   } catch (err) {
     await stop();
     throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return { endpoint, bucket: storageConfig.bucket, storageConfig, close: () => (closing ??= stop()) };
+}
+
+/**
+ * The Node arguments of a child running s3rver on `port` (0: one of its own) with its objects in
+ * `directory`; it ends when its stdin closes.
+ */
+export const s3rverArguments = (directory: string, port = 0): string[] => [
+  '--openssl-legacy-provider',
+  '-e',
+  SERVER,
+  require.resolve('s3rver'),
+  directory,
+  String(port),
+];
+
+/** The configuration `loadConfig` would build for s3rver at `endpoint` (path-style, s3rver's keys). */
+export const s3rverStorageConfig = (endpoint: string): S3StorageConfig => ({
+  engine: 's3',
+  bucket: 'taskvault-test',
+  region: 'us-east-1',
+  endpoint,
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+});
+
+/** Creates the configured bucket unless it exists. */
+export async function ensureBucket(storageConfig: S3StorageConfig): Promise<void> {
+  const storage = new S3BlobStorage(storageConfig);
+  try {
+    await storage.ensureBucket();
   } finally {
     await storage.close();
   }
-  let closing: Promise<void> | undefined;
-  return { endpoint, bucket, storageConfig, close: () => (closing ??= stop()) };
 }

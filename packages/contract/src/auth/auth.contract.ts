@@ -98,7 +98,9 @@ export const authContract = c.router(
       responses: { 200: Done, 403: ErrorEnvelopeSchema },
       summary: 'Log out',
       description:
-        'Revokes the sign-in the refresh token belongs to (every token descended from it). Idempotent.',
+        'Revokes the sign-in the refresh token belongs to (every token descended from it). Idempotent. All or ' +
+        'nothing: 200 means the sign-in has ended, its access tokens included; an error (503 when a backing ' +
+        'service is unavailable) means it has not, and the tokens keep working: try again.',
       metadata: routeMeta('public'),
     },
     logoutAll: {

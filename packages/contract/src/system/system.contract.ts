@@ -21,8 +21,11 @@ export const systemContract = c.router({
     path: '/health/ready',
     summary: 'Readiness',
     description:
-      'Answers 200 when the database answers a real query and every migration is applied; 503 otherwise, so ' +
-      'traffic is only routed to instances that can serve it.',
+      'Answers 200 when every configured dependency answers within the readiness timeout: the database (a real ' +
+      'query, and every migration applied), Redis (when configured) and the file storage (its folder or ' +
+      'bucket). Otherwise 503 `SERVICE_UNAVAILABLE` with `Retry-After`, naming each failed dependency in ' +
+      '`errors` (e.g. `{"redis": ["did not answer within 1000 ms"]}`), so traffic is only routed to instances ' +
+      'that can serve it. An SMTP outage does not make an instance unready: emails wait in the outbox.',
     responses: { 200: successEnvelope(ReadinessSchema), 503: ErrorEnvelopeSchema },
     metadata: routeMeta('public'),
   },

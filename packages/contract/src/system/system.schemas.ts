@@ -10,6 +10,8 @@ export const HealthSchema = z
 export type Health = z.infer<typeof HealthSchema>;
 
 export const DependencyCheckSchema = z.object({
+  // Only 'up' is ever sent (a dependency that is down makes readiness answer 503 instead), but 'down' stays
+  // in the documented set: removing it would break clients generated from the earlier document.
   status: z.enum(['up', 'down']),
   latencyMs: z.number().min(0),
 });
@@ -21,7 +23,21 @@ export const ReadinessSchema = z
       database: DependencyCheckSchema.extend({
         pendingMigrations: z.number().int().min(0),
       }),
+      redis: DependencyCheckSchema.optional().meta({ description: 'Present when Redis is configured.' }),
+      storage: DependencyCheckSchema.meta({ description: 'The file storage: its folder, or the bucket.' }),
     }),
   })
-  .meta({ id: 'Readiness' });
+  .meta({
+    id: 'Readiness',
+    examples: [
+      {
+        status: 'ready',
+        checks: {
+          database: { status: 'up', latencyMs: 1.2, pendingMigrations: 0 },
+          redis: { status: 'up', latencyMs: 0.4 },
+          storage: { status: 'up', latencyMs: 3.1 },
+        },
+      },
+    ],
+  });
 export type Readiness = z.infer<typeof ReadinessSchema>;

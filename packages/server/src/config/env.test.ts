@@ -15,7 +15,7 @@ describe('configuration', () => {
       port: 3000,
       publicUrl: 'http://localhost:3000',
       corsOrigins: [],
-      jsonBodyLimit: '1mb',
+      jsonBodyLimitBytes: 1024 * 1024,
     });
     expect(config.testDatabaseUrl).toBeUndefined();
   });

@@ -7,6 +7,12 @@ import pkg from '../../package.json' with { type: 'json' };
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** A timeout: a whole number of milliseconds, never 0 (which most clients read as "wait forever"). */
+const ms = z.coerce
+  .number<number>()
+  .int()
+  .min(1)
+  .max(10 * 60_000);
 const csv = z.string().transform((v) =>
   v
     .split(',')
@@ -98,6 +104,17 @@ const EnvSchema = z.object({
     .max(7 * 86_400)
     .default(300),
   UPLOAD_SWEEP_GRACE_SECONDS: z.coerce.number<number>().int().min(0).default(3600),
+  UPLOAD_SWEEP_INTERVAL_SECONDS: z.coerce.number<number>().int().min(0).default(3600),
+  MAIL_LEASE_SECONDS: z.coerce.number<number>().int().min(3).max(3600).default(60),
+  DB_CONNECT_TIMEOUT_MS: ms.default(3000),
+  DB_STATEMENT_TIMEOUT_MS: ms.default(5000),
+  REDIS_CONNECT_TIMEOUT_MS: ms.default(1000),
+  REDIS_COMMAND_TIMEOUT_MS: ms.default(500),
+  SMTP_TIMEOUT_MS: ms.default(10_000),
+  S3_CONNECT_TIMEOUT_MS: ms.default(2000),
+  S3_REQUEST_TIMEOUT_MS: ms.default(10_000),
+  READINESS_TIMEOUT_MS: ms.default(1000),
+  UNAVAILABLE_RETRY_AFTER_SECONDS: z.coerce.number<number>().int().min(1).max(3600).default(5),
 });
 
 export type Database = { engine: 'postgresql'; url: string } | { engine: 'pglite'; dataDir: string };
@@ -115,8 +132,7 @@ export type Config = {
   testDatabaseUrl: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   corsOrigins: string[];
-  jsonBodyLimit: string;
-  /** The same limit in bytes, for transports that take a number. */
+  /** JSON_BODY_LIMIT in bytes: larger JSON bodies are refused with 413 before they are read. */
   jsonBodyLimitBytes: number;
   /** Passed to express' `trust proxy`: false, true, a hop count, or a list of addresses. */
   trustProxy: boolean | number | string;
@@ -137,7 +153,31 @@ export type Config = {
     loginIpMaxAttempts: number;
     rateWindowSeconds: number;
   };
-  mail: { smtpUrl: string | undefined; from: string };
+  mail: {
+    smtpUrl: string | undefined;
+    from: string;
+    /**
+     * How long a claimed email is reserved for the instance sending it; renewed while the send runs, so a
+     * crash delays an email by at most this long and a slow send is never sent twice.
+     */
+    leaseSeconds: number;
+  };
+  /**
+   * The timeouts of every outbound call. A dependency that fails or does not answer in time is reported as
+   * unavailable: 503 SERVICE_UNAVAILABLE with `Retry-After: retryAfterSeconds`, never a hang or a 500.
+   */
+  dependencies: {
+    retryAfterSeconds: number;
+    /** Each check of `/health/ready`. */
+    readinessTimeoutMs: number;
+    /** Connecting, or waiting for a pooled connection; and each statement (server- and client-side). */
+    database: { connectTimeoutMs: number; statementTimeoutMs: number };
+    redis: { connectTimeoutMs: number; commandTimeoutMs: number };
+    /** Connecting, the greeting, and any silence on the socket during a send. */
+    smtp: { timeoutMs: number };
+    /** Connecting, and any silence on a request's socket. */
+    s3: { connectTimeoutMs: number; requestTimeoutMs: number };
+  };
   redisUrl: string | undefined;
   /** Only read by `npm run create-admin`. */
   adminPassword: string | undefined;
@@ -151,6 +191,8 @@ export type Config = {
      * without a row. Younger ones may belong to an upload still running on another instance.
      */
     sweepGraceSeconds: number;
+    /** The sweep runs again this often on a long-running instance (0: only at start-up). */
+    sweepIntervalSeconds: number;
   };
   /** Where file contents live: a folder (default `DATA_DIR/files`) or an S3-compatible bucket. */
   storage:
@@ -223,7 +265,6 @@ export function loadConfig(
     testDatabaseUrl: e.TEST_DATABASE_URL ?? e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
-    jsonBodyLimit: e.JSON_BODY_LIMIT,
     jsonBodyLimitBytes: toBytes(e.JSON_BODY_LIMIT),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -241,7 +282,15 @@ export function loadConfig(
       loginIpMaxAttempts: e.LOGIN_IP_MAX_ATTEMPTS,
       rateWindowSeconds: e.AUTH_RATE_WINDOW_SECONDS,
     },
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, leaseSeconds: e.MAIL_LEASE_SECONDS },
+    dependencies: {
+      retryAfterSeconds: e.UNAVAILABLE_RETRY_AFTER_SECONDS,
+      readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+      database: { connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS },
+      redis: { connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+      smtp: { timeoutMs: e.SMTP_TIMEOUT_MS },
+      s3: { connectTimeoutMs: e.S3_CONNECT_TIMEOUT_MS, requestTimeoutMs: e.S3_REQUEST_TIMEOUT_MS },
+    },
     redisUrl: e.REDIS_URL,
     adminPassword: e.ADMIN_PASSWORD,
     files: {
@@ -250,6 +299,7 @@ export function loadConfig(
       allowedTypes: e.ALLOWED_FILE_TYPES,
       downloadLinkTtlSeconds: e.DOWNLOAD_LINK_TTL_SECONDS,
       sweepGraceSeconds: e.UPLOAD_SWEEP_GRACE_SECONDS,
+      sweepIntervalSeconds: e.UPLOAD_SWEEP_INTERVAL_SECONDS,
     },
     storage: e.S3_BUCKET
       ? {

@@ -17,7 +17,12 @@ export type Platform = {
   mail: MailDispatcher;
   storage: BlobStorage;
   signingSecret: string;
-  close: () => Promise<void>;
+  /**
+   * Stops the mail dispatcher, then closes the engines. `timeoutMs` (default SHUTDOWN_TIMEOUT_MS) bounds
+   * the wait for an email being sent: past it the send is abandoned and the email is retried once its
+   * lease runs out.
+   */
+  close: (options?: { timeoutMs?: number | undefined }) => Promise<void>;
 };
 
 export type PlatformOverrides = {
@@ -33,25 +38,32 @@ export function createPlatform(
   logger: Logger,
   overrides: PlatformOverrides = {},
 ): Platform {
-  const kv = overrides.kv ?? createKeyValueStore({ redisUrl: config.redisUrl, logger });
+  const kv =
+    overrides.kv ?? createKeyValueStore({ redisUrl: config.redisUrl, logger, ...config.dependencies.redis });
   const transport =
     overrides.transport ??
-    createMailTransport({ smtpUrl: config.mail.smtpUrl, dir: path.join(config.dataDir, 'mail'), logger });
+    createMailTransport({
+      smtpUrl: config.mail.smtpUrl,
+      dir: path.join(config.dataDir, 'mail'),
+      logger,
+      timeoutMs: config.dependencies.smtp.timeoutMs,
+    });
   const mail = new MailDispatcher({
     orm,
     transport,
     from: config.mail.from,
     logger,
+    leaseMs: config.mail.leaseSeconds * 1000,
     ...(overrides.mailPollIntervalMs ? { pollIntervalMs: overrides.mailPollIntervalMs } : {}),
   });
-  const storage = overrides.storage ?? createBlobStorage(config.storage, { logger });
+  const storage = overrides.storage ?? createBlobStorage(config, { logger });
   return {
     kv,
     mail,
     storage,
     signingSecret: resolveSigningSecret(config.auth.jwtSecret, config.dataDir, logger),
-    close: async () => {
-      await mail.stop();
+    close: async (options = {}) => {
+      await mail.stop({ timeoutMs: options.timeoutMs ?? config.shutdownTimeoutMs });
       await transport.close();
       await kv.close();
       await storage.close();

@@ -1,4 +1,6 @@
 import { errorStatus, type ErrorCode, type ErrorEnvelope, type FieldErrors } from '@taskvault/contract';
+import { databaseUnavailable } from '../platform/db/db-errors.ts';
+import { DependencyUnavailableError, type DependencyName } from '../platform/dependency.ts';
 
 /**
  * A failure the caller should hear about, with the code the contract documents. Services throw these;
@@ -24,6 +26,50 @@ export class AppError extends Error {
   get status(): number {
     return errorStatus[this.code];
   }
+}
+
+/** A sick dependency as the client hears of it: 503 with Retry-After, nothing about which one or why. */
+export class UnavailableError extends AppError {
+  override name = 'UnavailableError';
+  readonly dependency: DependencyName;
+
+  constructor(failure: DependencyUnavailableError, retryAfterSeconds: number) {
+    super(
+      'SERVICE_UNAVAILABLE',
+      `The service is temporarily unavailable; try again in ${retryAfterSeconds} s`,
+      {
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+        cause: failure,
+      },
+    );
+    this.dependency = failure.dependency;
+  }
+}
+
+/**
+ * What the client should hear about `err`: an AppError as it is (a 503 gets a Retry-After if it has none),
+ * a dependency failure (our own error type, or a database error that means the database is gone) as
+ * UnavailableError; undefined for anything else, which is a bug and answers 500.
+ */
+export function toAppError(err: unknown, retryAfterSeconds: number): AppError | undefined {
+  if (err instanceof AppError) {
+    if (err.status === 503 && !('Retry-After' in err.headers))
+      err.headers['Retry-After'] = String(retryAfterSeconds);
+    return err;
+  }
+  const failure = err instanceof DependencyUnavailableError ? err : databaseUnavailable(err);
+  return failure ? new UnavailableError(failure, retryAfterSeconds) : undefined;
+}
+
+/** The one log line a failure answered with a 5xx deserves: a warning for a sick dependency, else an error. */
+export function logServerFailure(
+  log: { warn: (o: object, msg: string) => void; error: (o: object, msg: string) => void },
+  err: AppError,
+): void {
+  if (err instanceof UnavailableError) {
+    const cause = err.cause as DependencyUnavailableError;
+    log.warn({ dependency: err.dependency, reason: cause.message }, `${err.dependency} unavailable`);
+  } else if (err.status >= 500) log.error({ err: err.cause ?? err }, err.message);
 }
 
 export const envelope = (code: ErrorCode, message: string, errors?: FieldErrors): ErrorEnvelope =>

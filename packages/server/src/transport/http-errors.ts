@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, appErrorEnvelope, envelope } from './errors.ts';
+import { AppError, appErrorEnvelope, envelope, logServerFailure, toAppError } from './errors.ts';
 import { fullPath, type RouteTable } from './route-table.ts';
 
 /** Under the API prefix, anything no route took: 405 with Allow for a known path, 404 otherwise. */
@@ -32,36 +32,39 @@ const bodyParserErrors: Record<string, AppError> = {
   ),
 };
 
-const asAppError = (err: unknown): AppError | undefined => {
-  if (err instanceof AppError) return err;
+const asAppError = (err: unknown, retryAfterSeconds: number): AppError | undefined => {
   const type = (err as { type?: unknown } | null)?.type;
-  return typeof type === 'string' ? bodyParserErrors[type] : undefined;
+  if (!(err instanceof AppError) && typeof type === 'string' && type in bodyParserErrors)
+    return bodyParserErrors[type];
+  return toAppError(err, retryAfterSeconds);
 };
 
 /**
- * The last stop for every failure: the error envelope with the right status. Unexpected errors are logged
- * in full and answered with a bare 500, never a message or a stack from inside.
+ * The last stop for every failure: the error envelope with the right status. A sick dependency answers
+ * 503 with Retry-After and one warning naming it; unexpected errors are logged in full and answered with a
+ * bare 500, never a message or a stack from inside.
  */
-export const errorEnvelopeHandler: ErrorRequestHandler = (err: unknown, req, res, next) => {
-  if (res.headersSent) {
-    next(err);
-    return;
-  }
-  const known = asAppError(err);
-  if (known) {
-    // A backing service failing is worth an operator's attention even though the client gets a clean 503.
-    if (known.status >= 500) req.log.error({ err: known.cause ?? known }, known.message);
-    for (const [k, v] of Object.entries(known.headers)) res.setHeader(k, v);
-    res.status(known.status).json(appErrorEnvelope(known));
-    return;
-  }
-  req.log.error({ err }, 'unhandled error');
-  res
-    .status(500)
-    .json(
-      envelope(
-        'INTERNAL_ERROR',
-        'Something went wrong on our side; the request id identifies it in our logs',
-      ),
-    );
-};
+export const errorEnvelopeHandler =
+  (options: { retryAfterSeconds: number }): ErrorRequestHandler =>
+  (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const known = asAppError(err, options.retryAfterSeconds);
+    if (known) {
+      logServerFailure(req.log, known);
+      for (const [k, v] of Object.entries(known.headers)) res.setHeader(k, v);
+      res.status(known.status).json(appErrorEnvelope(known));
+      return;
+    }
+    req.log.error({ err }, 'unhandled error');
+    res
+      .status(500)
+      .json(
+        envelope(
+          'INTERNAL_ERROR',
+          'Something went wrong on our side; the request id identifies it in our logs',
+        ),
+      );
+  };

@@ -4,7 +4,15 @@ import type { ErrorEnvelope, ProceduresOf } from '@taskvault/contract';
 import { z } from 'zod';
 import type { Authenticator, RequestContext } from './context.ts';
 import { resolvePrincipal } from './context.ts';
-import { AppError, appErrorEnvelope, envelope, fieldErrors, validationError } from './errors.ts';
+import {
+  AppError,
+  appErrorEnvelope,
+  envelope,
+  fieldErrors,
+  logServerFailure,
+  toAppError,
+  validationError,
+} from './errors.ts';
 import { routeEntries, routeMetadata } from './handlers.ts';
 
 export type TrpcContext = {
@@ -33,26 +41,47 @@ const trpcCodes: Record<number, TRPC_ERROR_CODE_KEY> = {
 class EnvelopeError extends Error {
   readonly status: number;
   readonly body: ErrorEnvelope;
-  constructor(status: number, body: ErrorEnvelope) {
+  /** Headers REST would send with it (Retry-After); tRPC sends them for the whole response. */
+  readonly headers: Record<string, string>;
+  constructor(status: number, body: ErrorEnvelope, headers: Record<string, string> = {}) {
     super(body.message);
     this.status = status;
     this.body = body;
+    this.headers = headers;
   }
 }
 
-const toTrpcError = (status: number, body: ErrorEnvelope) =>
+const toTrpcError = (status: number, body: ErrorEnvelope, headers?: Record<string, string>) =>
   new TRPCError({
     code: trpcCodes[status] ?? 'INTERNAL_SERVER_ERROR',
     message: body.message,
-    cause: new EnvelopeError(status, body),
+    cause: new EnvelopeError(status, body, headers),
   });
 
-/** AppErrors thrown by services travel as tRPC errors with the code of their status. */
-const withAppErrors = async <T>(run: () => Promise<T>): Promise<T> => {
+/** The headers the errors of a tRPC response carry (Retry-After of a 503), for `responseMeta`. */
+export function trpcErrorHeaders(errors: readonly TRPCError[]): Record<string, string> {
+  return Object.assign(
+    {},
+    ...errors.map((e) => (e.cause instanceof EnvelopeError ? e.cause.headers : {})),
+  ) as Record<string, string>;
+}
+
+/**
+ * AppErrors thrown by services, and dependency failures, travel as tRPC errors with the code of their
+ * status; a 5xx is logged here once, as REST's error handler does.
+ */
+const withAppErrors = async <T>(
+  run: () => Promise<T>,
+  ctx: RequestContext,
+  retryAfterSeconds: number,
+): Promise<T> => {
   try {
     return await run();
   } catch (e) {
-    throw e instanceof AppError ? toTrpcError(e.status, appErrorEnvelope(e)) : e;
+    const known = toAppError(e, retryAfterSeconds);
+    if (!known) throw e;
+    logServerFailure(ctx.log, known);
+    return Promise.reject(toTrpcError(known.status, appErrorEnvelope(known), known.headers));
   }
 };
 
@@ -60,6 +89,8 @@ const withAppErrors = async <T>(run: () => Promise<T>): Promise<T> => {
 function envelopeOf(error: TRPCError): { status: number; body: ErrorEnvelope } {
   const cause = error.cause;
   if (cause instanceof EnvelopeError) return { status: cause.status, body: cause.body };
+  // The body reader's own refusals (not UTF-8, does not match its Content-Length, ...) keep their words.
+  if (cause instanceof AppError) return { status: cause.status, body: appErrorEnvelope(cause) };
   if (error.code === 'BAD_REQUEST' && cause && 'issues' in cause && Array.isArray(cause.issues)) {
     // Input is `{ params, query, body }`: report `body.title` as `title`, as REST does.
     const issues = (
@@ -109,8 +140,9 @@ const t = initTRPC.context<TrpcContext>().create({
 /** The tRPC router derived from a contract and the same handlers REST uses. */
 export function buildTrpcRouter<C extends AppRouter>(
   contract: C,
-  options: { handlers: unknown; authenticate: Authenticator },
+  options: { handlers: unknown; authenticate: Authenticator; retryAfterSeconds: number },
 ) {
+  const { retryAfterSeconds } = options;
   const procedures: Record<string, unknown> = {};
   for (const { path, route, handler } of routeEntries(contract, options.handlers)) {
     const { access, restOnly } = routeMetadata(route);
@@ -126,8 +158,10 @@ export function buildTrpcRouter<C extends AppRouter>(
       successStatus === undefined ? undefined : (route.responses as Record<number, unknown>)[successStatus];
 
     let builder = t.procedure.use(async ({ ctx, next }) => {
-      const principal = await withAppErrors(() =>
-        resolvePrincipal(access, ctx.authorization, options.authenticate),
+      const principal = await withAppErrors(
+        () => resolvePrincipal(access, ctx.authorization, options.authenticate),
+        ctx.ctx,
+        retryAfterSeconds,
       );
       // A batch shares one HTTP request: each call gets its own unit of work and principal, as a REST
       // request would, so one call's flush or clear never touches another's entities.
@@ -144,11 +178,14 @@ export function buildTrpcRouter<C extends AppRouter>(
 
     const resolve = async ({ input, ctx }: { input: unknown; ctx: TrpcContext }) => {
       const parts = (input ?? {}) as { params?: unknown; query?: unknown; body?: unknown };
-      const res = await withAppErrors(() =>
-        handler(
-          { params: parts.params ?? {}, query: parts.query ?? {}, body: parts.body, headers: ctx.headers },
-          ctx.ctx,
-        ),
+      const res = await withAppErrors(
+        () =>
+          handler(
+            { params: parts.params ?? {}, query: parts.query ?? {}, body: parts.body, headers: ctx.headers },
+            ctx.ctx,
+          ),
+        ctx.ctx,
+        retryAfterSeconds,
       );
       if (res.status >= 200 && res.status < 300) return res.body;
       throw toTrpcError(res.status, res.body as ErrorEnvelope);

@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '../../platform/db/orm.ts';
 import type { KeyValueStore } from '../../platform/kv/kv.ts';
@@ -76,33 +77,46 @@ export class Sessions {
     };
   }
 
-  /** Revokes the sign-in only if `refresh` is its current token: the session id alone (it is in every access token) is not enough. */
+  /**
+   * Revokes the sign-in only if `refresh` is its current token: the session id alone (it is in every access
+   * token) is not enough. A sign-in already revoked with this token has its access-token revocation written
+   * again, so a logout retried after a failure never leaves a live access token behind.
+   */
   async revokeByToken(em: EntityManager, refresh: string, reason: string): Promise<boolean> {
     const match = TOKEN.exec(refresh);
     if (!match) return false;
     const [, sessionId, secret] = match as unknown as [string, string, string];
-    const live = await em.count(Session, {
-      id: sessionId,
-      currentTokenHash: sha256(secret),
-      revokedAt: null,
-    });
-    if (live === 0) return false;
-    await this.revoke(em, [sessionId], reason);
-    return true;
+    const known = await em.count(Session, { id: sessionId, currentTokenHash: sha256(secret) });
+    if (known === 0) return false;
+    return (await this.revoke(em, [sessionId], reason)) > 0;
   }
 
-  /** Revokes sessions and refuses their access tokens from now on. Returns how many were still live. */
+  /**
+   * Revokes sessions and refuses their access tokens from now on; returns how many were still live. All or
+   * nothing, as the client sees it: the rows change in a transaction that commits only once the kv store
+   * has the revocations, so a kv outage (503) leaves every sign-in as it was. A kv entry written by a
+   * transaction that then failed is harmless: `isRevoked` asks the database before believing it.
+   */
   async revoke(em: EntityManager, sessionIds: string[], reason: string): Promise<number> {
     if (sessionIds.length === 0) return 0;
-    const count = await em.nativeUpdate(
-      Session,
-      { id: { $in: sessionIds }, revokedAt: null },
-      { revokedAt: this.#o.now(), revokedReason: reason },
-    );
-    await Promise.all(
-      sessionIds.map((id) => this.#o.kv.set(revokedKey(id), reason, this.#o.accessTtlSeconds * 1000)),
-    );
-    return count;
+    return em.transactional(async (tx) => {
+      const live = await tx.find(
+        Session,
+        { id: { $in: sessionIds }, revokedAt: null },
+        { fields: ['id'], lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
+      );
+      if (live.length > 0)
+        await tx.nativeUpdate(
+          Session,
+          { id: { $in: live.map((s) => s.id) } },
+          { revokedAt: this.#o.now(), revokedReason: reason },
+        );
+      // Every id, live or not: re-asserting an earlier revocation costs nothing and heals a lost entry.
+      await Promise.all(
+        sessionIds.map((id) => this.#o.kv.set(revokedKey(id), reason, this.#o.accessTtlSeconds * 1000)),
+      );
+      return live.length;
+    });
   }
 
   /** Revokes every live session of a user, but `keep` (the caller's own, after a password change). */
@@ -119,7 +133,15 @@ export class Sessions {
     );
   }
 
-  async isRevoked(sessionId: string): Promise<boolean> {
-    return (await this.#o.kv.get(revokedKey(sessionId))) !== null;
+  /**
+   * Whether access tokens of this sign-in are refused. The kv store answers for every request; the
+   * database is asked only about the few sign-ins the kv store calls revoked, and has the last word: an
+   * entry left by a revocation whose transaction rolled back (a logout answered 503 because Redis froze
+   * after taking the write) must not end a sign-in the client was told is still there. Either store
+   * failing fails the check (503): a revocation is never assumed away.
+   */
+  async isRevoked(sessionId: string, em: () => EntityManager): Promise<boolean> {
+    if ((await this.#o.kv.get(revokedKey(sessionId))) === null) return false;
+    return (await em().count(Session, { id: sessionId, revokedAt: null })) === 0;
   }
 }

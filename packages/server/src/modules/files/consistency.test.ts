@@ -14,6 +14,7 @@ import {
   expectInvalid,
   jsonClient,
   newIdentity,
+  registerAndLogin,
   signUpVerifiedUser,
   type Err,
   type Ok,
@@ -351,15 +352,7 @@ describe.runIf(testConfig().testDatabaseUrl)('the database going away', () => {
     try {
       const storage = other.config.storage;
       if (storage.engine !== 'disk') throw new Error('these tests run on the disk engine');
-      const api = jsonClient(other.baseUrl);
-      const identity = newIdentity();
-      expect((await api.post('/api/v1/auth/register', identity)).status).toBe(201);
-      const login = await api.post<Ok<TokenPair>>('/api/v1/auth/login', {
-        email: identity.email,
-        password: identity.password,
-      });
-      expect(login.status).toBe(200);
-      const token = login.body.data.access;
+      const { access: token } = await registerAndLogin(other.baseUrl);
       expect((await upload(other.baseUrl, { token, file: validFixtures.txt })).status).toBe(201);
       const before = {
         tmp: await filesIn(path.join(storage.dir, 'tmp')),

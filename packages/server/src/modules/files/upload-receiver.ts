@@ -31,12 +31,15 @@ export class TempUpload implements ReceivedFile {
   /** The type the name claims; the content is checked against it before the file is kept. */
   readonly claimedType: FileType;
   readonly inspection: Inspection;
+  readonly #track: <T>(work: Promise<T>) => Promise<T>;
 
   constructor(
     storage: BlobStorage,
     fields: { tempKey: string; size: number; name: string; claimedType: FileType; inspection: Inspection },
+    track: <T>(work: Promise<T>) => Promise<T> = (work) => work,
   ) {
     this.#storage = storage;
+    this.#track = track;
     this.tempKey = fields.tempKey;
     this.size = fields.size;
     this.name = fields.name;
@@ -45,8 +48,8 @@ export class TempUpload implements ReceivedFile {
   }
 
   async discard(): Promise<void> {
-    // Should this fail, the temporary blob is swept at the next start.
-    await this.#storage.deleteTemp(this.tempKey).catch(() => undefined);
+    // Should this fail, the temporary blob is swept later (UPLOAD_SWEEP_*).
+    await this.#track(this.#storage.deleteTemp(this.tempKey).catch(() => undefined));
   }
 }
 
@@ -59,13 +62,46 @@ export class UploadReceiver {
   readonly #maxUploadBytes: number;
   readonly #allowedTypes: readonly FileType[];
 
+  /** Uploads being written or discarded right now; shutdown waits for them (see `settled`). */
+  readonly #inFlight = new Set<Promise<unknown>>();
+
   constructor(deps: { storage: BlobStorage; maxUploadBytes: number; allowedTypes: readonly FileType[] }) {
     this.#storage = deps.storage;
     this.#maxUploadBytes = deps.maxUploadBytes;
     this.#allowedTypes = deps.allowedTypes;
   }
 
-  async receive(stream: Readable, info: { filename: string }): Promise<TempUpload> {
+  receive(stream: Readable, info: { filename: string }): Promise<TempUpload> {
+    return this.#track(this.#receive(stream, info));
+  }
+
+  /**
+   * Resolves once no upload is being written or discarded, or after `timeoutMs`. A shutdown that cuts
+   * uploads waits here, so their temporary blobs are gone before the process exits (true when they are).
+   */
+  async settled(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#inFlight.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#inFlight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, left))),
+      ]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  readonly #track = <T>(work: Promise<T>): Promise<T> => {
+    this.#inFlight.add(work);
+    const forget = () => this.#inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  };
+
+  async #receive(stream: Readable, info: { filename: string }): Promise<TempUpload> {
     const name = cleanFileName(info.filename);
     let type: FileType;
     try {
@@ -79,13 +115,11 @@ export class UploadReceiver {
     const body = pipeline(stream, inspector, () => undefined);
     try {
       const { tempKey, size } = await this.#storage.writeTemp(body, { maxBytes: this.#maxUploadBytes });
-      return new TempUpload(this.#storage, {
-        tempKey,
-        size,
-        name,
-        claimedType: type,
-        inspection: inspector.result,
-      });
+      return new TempUpload(
+        this.#storage,
+        { tempKey, size, name, claimedType: type, inspection: inspector.result },
+        this.#track,
+      );
     } catch (err) {
       if (err instanceof BlobTooLargeError)
         throw new AppError(

@@ -20,7 +20,32 @@ export type OrmOptions = {
   database: Database;
   poolMax?: number;
   logger?: Logger;
+  /** PostgreSQL only (PGlite runs in this process): see `postgresTimeouts`. */
+  timeouts?: DatabaseTimeouts;
 };
+
+export type DatabaseTimeouts = { connectTimeoutMs: number; statementTimeoutMs: number };
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = {
+  connectTimeoutMs: 3000,
+  statementTimeoutMs: 5000,
+};
+
+/**
+ * pg's options for a database that is down, frozen or slow. Connecting and waiting for a free pooled
+ * connection share `connectionTimeoutMillis`. A slow statement is cancelled by the server
+ * (`statement_timeout`, SQLSTATE 57014, the connection stays usable); a server that does not answer at all
+ * (frozen, a dead network) is given up on by the client a second later (`query_timeout`). A transaction
+ * left idle by a process that froze or hangs is ended by the server, releasing its row locks.
+ */
+export const postgresTimeouts = (t: DatabaseTimeouts) => ({
+  connectionTimeoutMillis: t.connectTimeoutMs,
+  statement_timeout: t.statementTimeoutMs,
+  query_timeout: t.statementTimeoutMs + 1000,
+  idle_in_transaction_session_timeout: Math.max(10_000, t.statementTimeoutMs * 4),
+  keepAlive: true,
+  application_name: 'taskvault',
+});
 
 /** PGlite's in-memory cluster, for tests: `{ engine: 'pglite', dataDir: MEMORY }`. */
 export const MEMORY = 'memory://';
@@ -44,6 +69,7 @@ export async function createOrm(options: OrmOptions): Promise<Orm> {
       ...common(options),
       clientUrl: database.url,
       pool: { max: options.poolMax ?? 10 },
+      driverOptions: postgresTimeouts(options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS),
     });
     return orm;
   }

@@ -8,6 +8,8 @@ export type KeyValueOptions = {
   redisUrl?: string | undefined;
   prefix?: string | undefined;
   logger?: Logger | undefined;
+  connectTimeoutMs?: number | undefined;
+  commandTimeoutMs?: number | undefined;
 };
 
 export function createKeyValueStore(options: KeyValueOptions = {}): KeyValueStore {
@@ -16,5 +18,7 @@ export function createKeyValueStore(options: KeyValueOptions = {}): KeyValueStor
     url: options.redisUrl,
     ...(options.prefix !== undefined && { prefix: options.prefix }),
     ...(options.logger && { logger: options.logger }),
+    ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.commandTimeoutMs !== undefined && { commandTimeoutMs: options.commandTimeoutMs }),
   });
 }

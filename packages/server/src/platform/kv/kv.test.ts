@@ -206,7 +206,8 @@ describe('RedisStore', () => {
     await store.close();
     // Redis failing is the service being unavailable (503 to a client), with the client's reason as the cause.
     await expect(store.get('anything')).rejects.toMatchObject({
-      code: 'SERVICE_UNAVAILABLE',
+      name: 'DependencyUnavailableError',
+      dependency: 'redis',
       cause: expect.objectContaining({ message: expect.stringMatching(/closed/i) as unknown }) as unknown,
     });
   });

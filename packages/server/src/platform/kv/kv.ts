@@ -19,6 +19,10 @@ export interface KeyValueStore {
   /** The value under `key`, or null when there is none or it has expired. */
   get(key: string): Promise<string | null>;
   delete(key: string): Promise<void>;
+  /** Resolves when the store answers; rejects (DependencyUnavailableError) when it does not. */
+  ping(): Promise<void>;
+  /** Waits up to `ms` for the store to be connected; false if it is not by then. */
+  connected(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -53,6 +53,12 @@ export class MemoryStore implements KeyValueStore {
     this.#entries.delete(key);
   }
 
+  async ping(): Promise<void> {}
+
+  async connected(): Promise<boolean> {
+    return true;
+  }
+
   /** Entries held, expired ones not yet swept included. */
   get size(): number {
     return this.#entries.size;

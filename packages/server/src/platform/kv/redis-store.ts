@@ -1,15 +1,16 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { AppError } from '../../transport/errors.ts';
+import { DependencyUnavailableError } from '../dependency.ts';
 import { assertDurationMs, type KeyValueStore, type WindowCount } from './kv.ts';
 
 /**
- * Redis unreachable is the service being unavailable, not a bug: callers (and clients) get 503
- * SERVICE_UNAVAILABLE instead of a 500, and the error itself goes to the log through the 'error' listener.
+ * Redis failing is the service being unavailable, not a bug: callers (and clients) get 503
+ * SERVICE_UNAVAILABLE, never a 500 and never a hang; the connection's own errors go to the log once
+ * through the 'error' listener.
  */
 const unavailableOnFailure = <T>(command: Promise<T>): Promise<T> =>
   command.catch((err: unknown) => {
-    throw new AppError('SERVICE_UNAVAILABLE', 'A backing service is unavailable; try again shortly', {
+    throw new DependencyUnavailableError('redis', err instanceof Error ? err.message : String(err), {
       cause: err,
     });
   });
@@ -19,6 +20,10 @@ export type RedisStoreOptions = {
   /** Put in front of every key, so several apps (or test runs) can share one Redis. */
   prefix?: string;
   logger?: Logger;
+  /** Connecting (and reconnecting); default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** Each command, from sending to its reply; default 500 ms. */
+  commandTimeoutMs?: number;
 };
 
 export const DEFAULT_PREFIX = 'taskvault:';
@@ -42,20 +47,52 @@ return {count, ttl}
 export class RedisStore implements KeyValueStore {
   readonly #redis: Redis;
   readonly #prefix: string;
+  /**
+   * Until the first connection is made (or its timeout passes), commands wait for it: without an offline
+   * queue they would fail at once, and a store is usually used right after it is made. After that, a
+   * command never waits for a connection.
+   */
+  #firstConnection: Promise<unknown> | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    // Few retries per command: a request waiting on an unreachable Redis should fail within moments, not
-    // hang until the client gives up reconnecting.
-    this.#redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+    const commandTimeout = options.commandTimeoutMs ?? 500;
+    // Fail fast, reconnect in the background: a request must never wait on a Redis that is down (no offline
+    // queue, no retries of a command) or frozen (the command timeout; and a socket that stays silent with
+    // commands pending is dropped, so the client reconnects once Redis answers again).
+    this.#redis = new Redis(options.url, {
+      lazyConnect: false,
+      connectTimeout: options.connectTimeoutMs ?? 1000,
+      commandTimeout,
+      socketTimeout: commandTimeout * 2,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
+    });
+    let down = false;
     // Commands already reject when Redis is down; without a listener ioredis would also print every
-    // connection error to stderr on its own.
-    this.#redis.on('error', (err: Error) => options.logger?.warn({ err }, 'redis connection error'));
+    // connection error to stderr on its own, at every reconnection attempt. One warning per outage.
+    this.#redis.on('error', (err: Error) => {
+      if (!down) options.logger?.warn({ err, dependency: 'redis' }, 'redis connection lost');
+      down = true;
+    });
+    this.#redis.on('ready', () => {
+      if (down) options.logger?.info({ dependency: 'redis' }, 'redis connection restored');
+      down = false;
+    });
+    this.#firstConnection = this.connected(options.connectTimeoutMs ?? 1000).finally(() => {
+      this.#firstConnection = undefined;
+    });
+  }
+
+  async #send<T>(command: () => Promise<T>): Promise<T> {
+    if (this.#firstConnection) await this.#firstConnection;
+    return unavailableOnFailure(command());
   }
 
   async incrementWindow(key: string, windowMs: number): Promise<WindowCount> {
     assertDurationMs('windowMs', windowMs);
-    const reply = await unavailableOnFailure(this.#redis.eval(INCREMENT_WINDOW, 1, this.#key(key), windowMs));
+    const reply = await this.#send(() => this.#redis.eval(INCREMENT_WINDOW, 1, this.#key(key), windowMs));
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
       throw new Error(`Unexpected reply from the increment script: ${JSON.stringify(reply)}`);
     }
@@ -65,20 +102,38 @@ export class RedisStore implements KeyValueStore {
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     assertDurationMs('ttlMs', ttlMs);
-    await unavailableOnFailure(this.#redis.set(this.#key(key), value, 'PX', ttlMs));
+    await this.#send(() => this.#redis.set(this.#key(key), value, 'PX', ttlMs));
   }
 
   async get(key: string): Promise<string | null> {
-    return unavailableOnFailure(this.#redis.get(this.#key(key)));
+    return this.#send(() => this.#redis.get(this.#key(key)));
   }
 
   async delete(key: string): Promise<void> {
-    await unavailableOnFailure(this.#redis.del(this.#key(key)));
+    await this.#send(() => this.#redis.del(this.#key(key)));
+  }
+
+  /** Answers when Redis does (readiness); rejects with DependencyUnavailableError otherwise. */
+  async ping(): Promise<void> {
+    await this.#send(() => this.#redis.ping());
+  }
+
+  /** Waits up to `ms` for the first connection, so a server starting with Redis does not fail its first requests. */
+  async connected(ms: number): Promise<boolean> {
+    if (this.#redis.status === 'ready') return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms).unref();
+      this.#redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   async close(): Promise<void> {
     // QUIT lets pending replies arrive, but it would wait on a connection that is not there.
-    if (this.#redis.status === 'ready') await this.#redis.quit();
+    // A frozen Redis would not answer QUIT either: after the command timeout, just drop the connection.
+    if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => this.#redis.disconnect());
     else this.#redis.disconnect();
   }
 

@@ -8,9 +8,11 @@ export type MailTransportOptions = {
   smtpUrl?: string | undefined;
   dir: string;
   logger: Logger;
+  /** SMTP only: the bound on connecting and on any silence of the server during a send. */
+  timeoutMs?: number | undefined;
 };
 
 export function createMailTransport(options: MailTransportOptions): MailTransport {
-  if (options.smtpUrl) return new SmtpTransport(options.smtpUrl);
+  if (options.smtpUrl) return new SmtpTransport(options.smtpUrl, { timeoutMs: options.timeoutMs });
   return new FileTransport({ dir: options.dir, logger: options.logger });
 }

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { Logger } from 'pino';
-import type { MailMessage, MailTransport } from './mail-transport.ts';
+import type { MailMessage, MailTransport, SendOptions } from './mail-transport.ts';
 
 export type FileTransportOptions = { dir: string; logger: Logger };
 
@@ -31,7 +31,9 @@ export class FileTransport implements MailTransport {
     this.#logger = options.logger;
   }
 
-  async send(message: MailMessage & { from: string }): Promise<void> {
+  async send(message: MailMessage & { from: string }, options: SendOptions = {}): Promise<void> {
+    // Writing a file is quick and cannot be taken back halfway: a given-up send is only refused up front.
+    options.signal?.throwIfAborted();
     const info = await this.#composer.sendMail(message);
     if (!Buffer.isBuffer(info.message)) throw new Error('The mail composer did not return a buffer');
     await mkdir(this.#dir, { recursive: true });

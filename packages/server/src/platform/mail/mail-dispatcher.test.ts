@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, testConfig, type TestDatabase } from '../../../test/harness.ts';
 import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
+import { startStuckSmtp, type StuckSmtp, type StuckSmtpOptions } from '../../../test/stuck-smtp.ts';
 import { createOrm, migrate, type Orm } from '../db/orm.ts';
 import { createLogger } from '../logger.ts';
 import { MailDispatcher, type MailDispatcherOptions } from './mail-dispatcher.ts';
@@ -27,6 +28,22 @@ function gate() {
   return { promise, resolve: () => resolve() };
 }
 
+async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work;
+  return { value, ms: performance.now() - started };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function capturedLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('info', {
+    write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+  return { logger, lines };
+}
+
 /** A clock the test moves; it starts an hour ahead so that messages created just now are due. */
 function testClock() {
   let t = Date.now() + HOUR;
@@ -39,6 +56,8 @@ describe('MailDispatcher', () => {
   let sink: SmtpSink;
   let transport: SmtpTransport;
   const dispatchers: MailDispatcher[] = [];
+  /** Stuck servers and their transports, closed after each test, last opened first. */
+  const closables: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -59,7 +78,8 @@ describe('MailDispatcher', () => {
     sink.failNext(0);
   });
   afterEach(async () => {
-    await Promise.all(dispatchers.splice(0).map((d) => d.stop()));
+    await Promise.all(dispatchers.splice(0).map((d) => d.stop({ timeoutMs: 1000 })));
+    for (const c of closables.splice(0).reverse()) await c.close();
   });
 
   function dispatcher(options: Partial<MailDispatcherOptions> = {}): MailDispatcher {
@@ -69,6 +89,34 @@ describe('MailDispatcher', () => {
   }
 
   const outbox = () => orm.em.fork().find(OutboxMessage, {}, { orderBy: { to: 'asc' } });
+
+  const queue = (...to: string[]) =>
+    orm.em.fork().transactional(async (em) => {
+      for (const address of to) enqueueMail(em, mail(address));
+    });
+
+  async function stuckSmtp(options: StuckSmtpOptions): Promise<StuckSmtp> {
+    const server = await startStuckSmtp(options);
+    closables.push(server);
+    return server;
+  }
+
+  function smtpTo(url: string, timeoutMs: number): SmtpTransport {
+    const t = new SmtpTransport(url, { timeoutMs });
+    closables.push(t);
+    return t;
+  }
+
+  /**
+   * Another instance's ORM: on PostgreSQL a pool of its own, so that its claims and renewals really race
+   * this one's; PGlite has one connection, and the same ORM then stands in for it.
+   */
+  async function otherInstanceOrm(): Promise<Orm> {
+    if (db.database.engine !== 'postgresql') return orm;
+    const other = await createOrm({ database: db.database });
+    closables.push({ close: () => other.close() });
+    return other;
+  }
 
   it('delivers an email queued in a transaction that commits', async () => {
     await orm.em.fork().transactional(async (em) => {
@@ -248,6 +296,198 @@ describe('MailDispatcher', () => {
     open.resolve();
     await stopping;
     expect((await outbox()).map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it.each([
+    ['accepts and never greets', 'greeting'],
+    ['stalls at the end of DATA', 'data'],
+  ] as const)(
+    'fails an attempt within about the SMTP timeout when the server %s, logs it as smtp, and retries it',
+    async (_, stallAt) => {
+      const server = await stuckSmtp({ stallAt });
+      const { logger, lines } = capturedLogger();
+      const d = dispatcher({ transport: smtpTo(server.url, 500), logger, backoffMs: () => 0 });
+      await queue('stalled@example.com');
+
+      const { value, ms } = await timed(d.runOnce());
+
+      expect(value).toEqual({ sent: 0, failed: 1 });
+      expect(ms).toBeLessThan(3 * 500);
+      let [row] = await outbox();
+      expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(row!.lastError).toMatch(/^smtp unavailable: /);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          dependency: 'smtp',
+          mailId: row!.id,
+          msg: 'email not sent, will retry',
+        }),
+      );
+
+      // Retried: due again after its backoff, and sent once the server works.
+      expect(await dispatcher().runOnce()).toEqual({ sent: 1, failed: 0 });
+      expect(sink.messages.map((m) => m.to)).toEqual(['stalled@example.com']);
+      [row] = await outbox();
+      expect(row).toMatchObject({ status: 'sent', attempts: 2 });
+    },
+  );
+
+  it('stop() abandons a stuck send at its deadline; after a restart the email is sent once, after its lease', async () => {
+    const leaseMs = 1500;
+    const server = await stuckSmtp({ stallAt: 'data' });
+    // A socket timeout far away: only stop() can end this send.
+    const first = dispatcher({ transport: smtpTo(server.url, 60_000), leaseMs, pollIntervalMs: 50 });
+    await queue('restart@example.com');
+    first.start();
+    await expect.poll(() => server.received).toEqual(['restart@example.com']);
+
+    const { ms } = await timed(first.stop({ timeoutMs: 300 }));
+    const stoppedAt = Date.now();
+
+    expect(ms).toBeGreaterThanOrEqual(290);
+    expect(ms).toBeLessThan(300 + 1000);
+    // The send is aborted, not merely left behind: its connection is gone.
+    await expect.poll(() => server.open, { timeout: 1000 }).toBe(0);
+    const [claimed] = await outbox();
+    expect(claimed).toMatchObject({ status: 'pending', attempts: 1, lastError: null });
+    const leaseEnd = claimed!.nextAttemptAt.getTime();
+    expect(leaseEnd).toBeGreaterThan(stoppedAt);
+
+    const second = dispatcher({ leaseMs, pollIntervalMs: 50 });
+    second.start();
+    await sink.waitFor((m) => m.to === 'restart@example.com', 10_000);
+    const deliveredAt = Date.now();
+
+    expect(deliveredAt).toBeGreaterThanOrEqual(leaseEnd);
+    expect(deliveredAt - leaseEnd).toBeLessThan(2000);
+    await sleep(300);
+    expect(sink.messages.map((m) => m.to)).toEqual(['restart@example.com']);
+    // Nothing came of the abandoned send: no outcome written, no second attempt at the stuck server.
+    const [row] = await outbox();
+    expect(row).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
+    expect(server.received).toEqual(['restart@example.com']);
+  });
+
+  it('stop() hands the claimed emails it has not started sending back, due at once', async () => {
+    const open = gate();
+    const sending: string[] = [];
+    const sent: string[] = [];
+    const slow: MailTransport = {
+      send: async (m) => {
+        sending.push(m.to);
+        await open.promise;
+        sent.push(m.to);
+      },
+      close: async () => {},
+    };
+    // A lease of an hour: only handing them back makes the others due again now.
+    const d = dispatcher({ transport: slow, leaseMs: HOUR });
+    await queue('a@example.com', 'b@example.com', 'c@example.com');
+    const running = d.runOnce();
+    await expect.poll(() => sending).toHaveLength(1);
+    expect((await outbox()).map((r) => r.attempts)).toEqual([1, 1, 1]);
+
+    const stopping = d.stop({ timeoutMs: 5000 });
+    open.resolve();
+    await stopping;
+
+    expect(await running).toEqual({ sent: 1, failed: 0 });
+    expect(sent).toHaveLength(1);
+    const rows = await outbox();
+    expect(rows.filter((r) => r.status === 'sent').map((r) => r.to)).toEqual(sent);
+    expect(rows.filter((r) => r.status === 'pending')).toHaveLength(2);
+    expect(await dispatcher().runOnce()).toEqual({ sent: 2, failed: 0 });
+    expect(sink.messages.map((m) => m.to).sort()).toEqual(
+      ['a@example.com', 'b@example.com', 'c@example.com'].filter((to) => !sent.includes(to)),
+    );
+  });
+
+  it('renews the lease of a send slower than the lease: a second instance running alongside never sends it again', async () => {
+    const leaseMs = 300;
+    // Four leases to answer the final dot.
+    const server = await stuckSmtp({ stallAt: 'data', acceptAfterMs: 4 * leaseMs });
+    const other = await otherInstanceOrm();
+    await queue('slow@example.com');
+    const a = dispatcher({ transport: smtpTo(server.url, 5000), leaseMs, pollIntervalMs: 50 });
+    const b = dispatcher({ orm: other, transport: smtpTo(server.url, 5000), leaseMs, pollIntervalMs: 50 });
+    a.start();
+    b.start();
+
+    await expect.poll(() => server.accepted, { timeout: 5000 }).toEqual(['slow@example.com']);
+    await expect.poll(async () => (await outbox())[0]?.status).toBe('sent');
+    // Both keep polling for a while: the sent email is not due for either.
+    await sleep(2 * leaseMs);
+
+    expect(server.received).toEqual(['slow@example.com']);
+    const [row] = await outbox();
+    expect(row).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('retries within about a lease an email whose instance died after claiming it', async () => {
+    const leaseMs = 300;
+    await queue('orphan@example.com');
+    // What a claim writes, from an instance that then died: no renewal, no outcome, ever.
+    const leaseEnd = Date.now() + leaseMs;
+    await orm.em.fork().nativeUpdate(OutboxMessage, {}, { attempts: 1, nextAttemptAt: new Date(leaseEnd) });
+
+    dispatcher({ leaseMs, pollIntervalMs: 50 }).start();
+    await sink.waitFor((m) => m.to === 'orphan@example.com', 5000);
+    const deliveredAt = Date.now();
+
+    expect(deliveredAt).toBeGreaterThanOrEqual(leaseEnd);
+    expect(deliveredAt - leaseEnd).toBeLessThan(1500);
+    await expect.poll(async () => (await outbox())[0]?.status).toBe('sent');
+    expect((await outbox())[0]?.attempts).toBe(2);
+  });
+
+  it('gives a send up before its lease runs out when the lease cannot be renewed, without throwing', async () => {
+    const leaseMs = 1500;
+    let broken = false;
+    // The database goes away in the middle of the send.
+    const flaky = {
+      em: {
+        fork: () => {
+          if (broken) throw new Error('connection terminated');
+          return orm.em.fork();
+        },
+      },
+    } as unknown as Orm;
+    let started = false;
+    let abortedAt: number | undefined;
+    const hanging: MailTransport = {
+      send: (_m, options) =>
+        new Promise((_resolve, reject) => {
+          started = true;
+          options?.signal?.addEventListener('abort', () => {
+            abortedAt = Date.now();
+            reject(new Error('aborted'));
+          });
+        }),
+      close: async () => {},
+    };
+    const { logger, lines } = capturedLogger();
+    const d = dispatcher({ orm: flaky, transport: hanging, leaseMs, logger });
+    await queue('unrenewed@example.com');
+
+    const running = d.runOnce();
+    await expect.poll(() => started).toBe(true);
+    broken = true;
+    expect(await running).toEqual({ sent: 0, failed: 1 });
+    broken = false;
+
+    const [row] = await outbox();
+    // Still pending under the lease of its claim, which the send did not outlive.
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, lastError: null });
+    expect(abortedAt).toBeLessThan(row!.nextAttemptAt.getTime());
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'email lease not renewed' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 40, msg: 'email lease lost: its send is given up' }),
+    );
+
+    await sleep(row!.nextAttemptAt.getTime() - Date.now() + 50);
+    expect(await dispatcher({ leaseMs }).runOnce()).toEqual({ sent: 1, failed: 0 });
+    expect(sink.messages.map((m) => m.to)).toEqual(['unrenewed@example.com']);
   });
 
   it('logs a database failure instead of throwing it', async () => {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, opendir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, opendir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../../config/env.ts';
+import { DependencyUnavailableError } from '../dependency.ts';
 import {
   assertBlobKey,
   assertByteRange,
@@ -126,6 +128,10 @@ export class DiskBlobStorage implements BlobStorage {
     await rm(path.join(this.#tmp, tempKey), { force: true });
   }
 
+  /**
+   * A process killed mid-upload leaves its partial file in tmp/, with the time of its last write: it is
+   * swept like any other temporary blob once older than the cutoff.
+   */
   async sweepTemp(olderThan: Date): Promise<number> {
     let deleted = 0;
     for await (const { name, mtime } of this.#files(this.#tmp, true)) {
@@ -147,6 +153,23 @@ export class DiskBlobStorage implements BlobStorage {
       if (!isBlobKey(name)) continue;
       if (modifiedBefore !== undefined && (mtime === undefined || mtime >= modifiedBefore)) continue;
       yield name;
+    }
+  }
+
+  /**
+   * Its folder exists (created if need be) and can be listed and written to. Root passes the permission
+   * checks, but not a read-only filesystem nor a path that runs through a file.
+   */
+  async ping(): Promise<void> {
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await access(this.dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    } catch (err) {
+      const reason =
+        (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+      throw new DependencyUnavailableError('storage', `the folder ${this.dir} cannot be used (${reason})`, {
+        cause: err,
+      });
     }
   }
 

@@ -1,15 +1,37 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { pathToFileURL } from 'node:url';
+import {
+  CreateMultipartUploadCommand,
+  HeadBucketCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+  UploadPartCommand,
+  type MultipartUpload,
+} from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startS3Server, type S3Server } from '../../../test/s3-server.ts';
+import { waitUntil } from '../../../test/files-api.ts';
+import { s3rverStorageConfig, startS3Server, type S3Server } from '../../../test/s3-server.ts';
+import { startS3ServerWithMultipartUploads } from '../../../test/s3rver-multipart-uploads.ts';
+import { DependencyUnavailableError } from '../dependency.ts';
+import { createLogger } from '../logger.ts';
 import { createBlobStorage } from './create-storage.ts';
 import { DiskBlobStorage } from './disk-storage.ts';
-import { S3BlobStorage } from './s3-storage.ts';
+import { S3BlobStorage, type S3StorageConfig } from './s3-storage.ts';
 import {
   BlobNotFoundError,
   BlobRangeNotSatisfiableError,
@@ -364,6 +386,10 @@ describe.each([diskEngine(), s3Engine()])('BlobStorage on $name', (engine) => {
     expect(await contents()).toEqual([...known.map((k) => `blobs/${k}`), `tmp/${tempKey}`].sort());
   });
 
+  it('answers a ping', async () => {
+    await expect(storage.ping()).resolves.toBeUndefined();
+  });
+
   it('refuses keys that are not plain ids, touching nothing', async () => {
     const key = await store(storage, randomBytes(10));
     const { tempKey } = await storage.writeTemp(bodyOf(randomBytes(10)));
@@ -472,6 +498,35 @@ describe('S3BlobStorage', () => {
     }
   });
 
+  it('pings: a missing bucket is unavailable storage', async () => {
+    const storage = new S3BlobStorage({ ...server.storageConfig, bucket: 'taskvault-missing' });
+    try {
+      await expectUnavailable(storage.ping(), /the bucket does not exist/);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('sweeps temporary objects on a server that cannot list multipart uploads, and says so once', async () => {
+    // s3rver itself answers ListMultipartUploads with 501 NotImplemented.
+    const { logger, lines } = capturingLogger();
+    const storage = new S3BlobStorage(
+      { ...server.storageConfig, bucket: 'taskvault-no-listing' },
+      { logger },
+    );
+    try {
+      await storage.ensureBucket();
+      await storage.writeTemp(bodyOf(randomBytes(10)));
+      expect(await storage.sweepTemp(inAMinute())).toBe(1);
+      expect(await storage.sweepTemp(inAMinute())).toBe(0);
+      const warnings = lines.filter((l) => /cannot list multipart uploads/.test(l.msg));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.level).toBe(40);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('fails plainly when the bucket does not exist', async () => {
     const storage = new S3BlobStorage({ ...server.storageConfig, bucket: 'taskvault-missing' });
     try {
@@ -485,10 +540,408 @@ describe('S3BlobStorage', () => {
   });
 });
 
+/** A TCP server on loopback that accepts connections, reads whatever comes, and never answers. */
+async function startSilentServer(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: TcpServer = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.resume();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A loopback port nothing listens on (just released by a server that had it). */
+async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** An HTTP server that answers every request with `status` and an S3 error document of `code`. */
+async function startFailingServer(
+  status: number,
+  code: string,
+): Promise<{ port: number; requests: () => number; close: () => Promise<void> }> {
+  let requests = 0;
+  const server: HttpServer = createHttpServer((req, res) => {
+    requests++;
+    req.resume();
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${code}</Message></Error>`;
+    res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+    // HEAD answers carry no body.
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests: () => requests,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Collects what a pino logger writes, as parsed lines. */
+function capturingLogger() {
+  const lines: Array<{ level: number; msg: string; [key: string]: unknown }> = [];
+  const logger = createLogger('debug', {
+    write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]),
+  });
+  return { logger, lines };
+}
+
+/** `work` rejects with DependencyUnavailableError('storage'), its message matching `message`. */
+async function expectUnavailable(work: Promise<unknown>, message: RegExp): Promise<void> {
+  const error = await work.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(DependencyUnavailableError);
+  expect((error as DependencyUnavailableError).dependency).toBe('storage');
+  expect((error as Error).message).toMatch(message);
+}
+
+/** How long `work` took to settle, and its rejection (undefined when it resolved). */
+async function timed(work: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
+  const started = Date.now();
+  try {
+    await work;
+    return { ms: Date.now() - started, error: undefined };
+  } catch (error) {
+    return { ms: Date.now() - started, error };
+  }
+}
+
+describe('S3BlobStorage when the bucket cannot be reached', () => {
+  // Two attempts of at most one timeout each, and the SDK's back-off between them (at most 200 ms).
+  const TIMEOUT = 300;
+  const BOUND = 3 * TIMEOUT + 1_000;
+  const timeouts = { connectTimeoutMs: TIMEOUT, requestTimeoutMs: TIMEOUT };
+
+  describe('a server that accepts connections and never answers', () => {
+    let silent: Awaited<ReturnType<typeof startSilentServer>>;
+    let storage: S3BlobStorage;
+    beforeAll(async () => {
+      silent = await startSilentServer();
+      storage = new S3BlobStorage(s3rverStorageConfig(`http://127.0.0.1:${silent.port}`), { timeouts });
+    });
+    afterAll(async () => {
+      await storage.close();
+      await silent.close();
+    });
+
+    it.each([
+      ['writeTemp', () => storage.writeTemp(bodyOf(randomBytes(10_000)))],
+      ['read', () => storage.read(randomUUID())],
+      ['read of a range', () => storage.read(randomUUID(), { start: 0, end: 9 })],
+      ['size', () => storage.size(randomUUID())],
+      ['ping', () => storage.ping()],
+      ['promote', () => storage.promote(randomUUID(), randomUUID())],
+      ['delete', () => storage.delete(randomUUID())],
+      ['sweepTemp', () => storage.sweepTemp(new Date())],
+      ['listKeys', () => collect(storage.listKeys())],
+    ])(
+      '%s rejects with DependencyUnavailableError(storage) within its timeouts',
+      async (_name, operation) => {
+        const started = Date.now();
+        await expectUnavailable(operation(), /timed out/);
+        const ms = Date.now() - started;
+        expect(ms).toBeLessThan(BOUND);
+        // Retried once, not given up on at the first timeout.
+        expect(ms).toBeGreaterThanOrEqual(2 * TIMEOUT - 50);
+      },
+    );
+
+    it('destroys the body of a write it could not store', async () => {
+      const body = bodyOf(randomBytes(10_000));
+      await expect(storage.writeTemp(body)).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect(body.destroyed).toBe(true);
+    });
+
+    it('reports a body that fails as the body failing, not as the storage', async () => {
+      const broken = new Error('the client went away');
+      const body = generated(1 * MiB, { failAt: 256 * 1024, failWith: broken });
+      await expect(storage.writeTemp(body.stream)).rejects.toBe(broken);
+    });
+  });
+
+  it('a closed port: DependencyUnavailableError at once', async () => {
+    const storage = new S3BlobStorage(s3rverStorageConfig(`http://127.0.0.1:${await closedPort()}`), {
+      timeouts,
+    });
+    try {
+      for (const operation of [
+        () => storage.ping(),
+        () => storage.size(randomUUID()),
+        () => storage.writeTemp(bodyOf(randomBytes(100))),
+        () => storage.read(randomUUID()),
+      ]) {
+        const { ms, error } = await timed(operation());
+        expect(error).toBeInstanceOf(DependencyUnavailableError);
+        expect((error as Error).message).toMatch(/ECONNREFUSED/);
+        expect(ms).toBeLessThan(TIMEOUT + 500);
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it.each([
+    [503, 'SlowDown'],
+    [503, 'ServiceUnavailable'],
+    [500, 'InternalError'],
+  ])('a server answering %i %s: DependencyUnavailableError, after one retry', async (status, code) => {
+    const failing = await startFailingServer(status, code);
+    const storage = new S3BlobStorage(s3rverStorageConfig(`http://127.0.0.1:${failing.port}`), { timeouts });
+    try {
+      const error = await storage.read(randomUUID()).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(DependencyUnavailableError);
+      expect((error as Error).message).toContain(String(status));
+      expect(failing.requests()).toBe(2);
+      await expect(storage.size(randomUUID())).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(storage.writeTemp(bodyOf(randomBytes(100)))).rejects.toBeInstanceOf(
+        DependencyUnavailableError,
+      );
+    } finally {
+      await storage.close();
+      await failing.close();
+    }
+  });
+
+  it('a refusal (403 AccessDenied) is an answer, not an outage; a ping reports it as unavailable', async () => {
+    const refusing = await startFailingServer(403, 'AccessDenied');
+    const storage = new S3BlobStorage(s3rverStorageConfig(`http://127.0.0.1:${refusing.port}`), { timeouts });
+    try {
+      const error = await storage.read(randomUUID()).catch((err: unknown) => err);
+      expect(error).not.toBeInstanceOf(DependencyUnavailableError);
+      expect(error).toMatchObject({ name: 'AccessDenied' });
+      await expectUnavailable(storage.ping(), /access to the bucket is denied/);
+    } finally {
+      await storage.close();
+      await refusing.close();
+    }
+  });
+});
+
+const storageModule = (file: string): string => pathToFileURL(path.join(import.meta.dirname, file)).href;
+
+/**
+ * A child process that streams `bytes` into `writeTemp` of a storage of its own (`className` from
+ * `file`, built from `config`), then stalls with the upload unfinished, for the test to SIGKILL.
+ */
+function uploadInChild(file: string, className: string, config: unknown, bytes: number): ChildProcess {
+  const script = `
+const [moduleUrl, className, config, bytes] = process.argv.slice(1);
+const { Readable } = await import('node:stream');
+const storage = new (await import(moduleUrl))[className](JSON.parse(config));
+let sent = 0;
+const body = new Readable({
+  read() {
+    if (sent >= Number(bytes)) return; // and never end
+    const n = Math.min(64 * 1024, Number(bytes) - sent);
+    sent += n;
+    this.push(Buffer.alloc(n, 120));
+  },
+});
+storage.writeTemp(body).then(
+  () => process.exit(3),
+  (err) => { console.error(err); process.exit(4); },
+);
+setInterval(() => {}, 60_000);
+`;
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      script,
+      storageModule(file),
+      className,
+      JSON.stringify(config),
+      String(bytes),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return child;
+}
+
+async function kill9(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('what a process killed mid-upload leaves behind', () => {
+  it('on disk: a partial temporary file, kept while younger than the cutoff, then swept', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'taskvault-killed-'));
+    const child = uploadInChild('disk-storage.ts', 'DiskBlobStorage', { dir }, 1 * MiB);
+    try {
+      const tmp = path.join(dir, 'tmp');
+      await waitUntil('the child has written its bytes', async () => {
+        const [file] = await filesUnder(tmp);
+        return file !== undefined && (await stat(path.join(tmp, file))).size === 1 * MiB;
+      });
+      expect(child.exitCode).toBeNull();
+      await kill9(child);
+      expect(child.signalCode).toBe('SIGKILL');
+
+      const storage = new DiskBlobStorage({ dir });
+      expect(await storage.sweepTemp(aMinuteAgo())).toBe(0);
+      expect(await filesUnder(tmp)).toHaveLength(1);
+      expect(await storage.sweepTemp(inAMinute())).toBe(1);
+      expect(await filesUnder(dir)).toEqual([]);
+    } finally {
+      await kill9(child);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('S3BlobStorage: unfinished multipart uploads (s3rver with multipart upload listing)', () => {
+  let server: S3Server;
+  let admin: S3Client;
+  let opened = 0;
+  beforeAll(async () => {
+    server = await startS3ServerWithMultipartUploads();
+    const { region, endpoint, forcePathStyle, credentials } = server.storageConfig;
+    admin = new S3Client({ region, endpoint, forcePathStyle, credentials });
+  });
+  afterAll(async () => {
+    admin?.destroy();
+    await server?.close();
+  });
+
+  /** A bucket of its own for one test, and its storage; listings two a page, so that they page. */
+  async function open(): Promise<{ storage: S3BlobStorage; config: S3StorageConfig }> {
+    const config = { ...server.storageConfig, bucket: `taskvault-uploads-${++opened}` };
+    const storage = new S3BlobStorage(config, { listPageSize: 2 });
+    await storage.ensureBucket();
+    return { storage, config };
+  }
+
+  async function uploads(bucket: string): Promise<MultipartUpload[]> {
+    return (await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+  }
+
+  /** Starts a multipart upload with one part, as lib-storage's Upload does, and leaves it unfinished. */
+  async function unfinishedUpload(bucket: string, key: string): Promise<string> {
+    const { UploadId } = await admin.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    await admin.send(
+      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: randomBytes(1_000) }),
+    );
+    return UploadId ?? '';
+  }
+
+  it('aborts those under tmp/ initiated before the cutoff, page after page; keeps younger ones and others', async () => {
+    const { storage, config } = await open();
+    try {
+      const ours = [];
+      for (let i = 0; i < 5; i++) ours.push(await unfinishedUpload(config.bucket, `tmp/${randomUUID()}`));
+      const notOurs = await unfinishedUpload(config.bucket, `elsewhere/${randomUUID()}`);
+
+      expect(await storage.sweepTemp(aMinuteAgo())).toBe(0);
+      expect((await uploads(config.bucket)).map((u) => u.UploadId).sort()).toEqual([...ours, notOurs].sort());
+
+      expect(await storage.sweepTemp(inAMinute())).toBe(5);
+      expect((await uploads(config.bucket)).map((u) => u.UploadId)).toEqual([notOurs]);
+      expect(await storage.sweepTemp(inAMinute())).toBe(0);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('counts temporary objects and unfinished uploads together', async () => {
+    const { storage, config } = await open();
+    try {
+      await storage.writeTemp(bodyOf(randomBytes(100)));
+      await unfinishedUpload(config.bucket, `tmp/${randomUUID()}`);
+      expect(await storage.sweepTemp(inAMinute())).toBe(2);
+      expect(await uploads(config.bucket)).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('a writeTemp killed after its first part: the multipart upload is left, then aborted by the sweep', async () => {
+    const { storage, config } = await open();
+    // More than one 5 MiB part: lib-storage starts a multipart upload and sends the first part.
+    const child = uploadInChild('s3-storage.ts', 'S3BlobStorage', config, 5 * MiB + 64 * 1024);
+    try {
+      await waitUntil(
+        'the child has started a multipart upload',
+        async () => (await uploads(config.bucket)).length === 1,
+        10_000,
+      );
+      expect(child.exitCode).toBeNull();
+      await kill9(child);
+      const [left] = await uploads(config.bucket);
+      expect(left?.Key).toMatch(/^tmp\//);
+
+      expect(await storage.sweepTemp(aMinuteAgo())).toBe(0);
+      expect(await uploads(config.bucket)).toHaveLength(1);
+      expect(await storage.sweepTemp(inAMinute())).toBe(1);
+      expect(await uploads(config.bucket)).toEqual([]);
+      const listed = await admin.send(new ListObjectsV2Command({ Bucket: config.bucket }));
+      expect(listed.Contents ?? []).toEqual([]);
+    } finally {
+      await kill9(child);
+      await storage.close();
+    }
+  });
+
+  it('leaves an upload in progress alone when it is younger than the cutoff: it completes', async () => {
+    const { storage } = await open();
+    try {
+      // A body that pauses after its first part, until the sweep has run.
+      let resume: () => void = () => {};
+      const paused = new Promise<void>((resolve) => (resume = resolve));
+      async function* chunks(): AsyncGenerator<Buffer> {
+        for (let i = 0; i < 6; i++) yield randomBytes(1 * MiB);
+        await paused;
+        yield randomBytes(1 * MiB);
+      }
+      const writing = storage.writeTemp(Readable.from(chunks(), { objectMode: false }));
+      await waitUntil('the upload has started', async () => (await uploads(storage.bucket)).length === 1);
+
+      expect(await storage.sweepTemp(aMinuteAgo())).toBe(0);
+      resume();
+      const { tempKey, size } = await writing;
+      expect(size).toBe(7 * MiB);
+      const key = randomUUID();
+      await storage.promote(tempKey, key);
+      expect(await storage.size(key)).toBe(7 * MiB);
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
 describe('createBlobStorage', () => {
+  const timeouts = { connectTimeoutMs: 300, requestTimeoutMs: 300 };
+  const configOf = (storage: Parameters<typeof createBlobStorage>[0]['storage']) => ({
+    storage,
+    dependencies: { s3: timeouts },
+  });
+
   it('stores on disk under the configured folder', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'taskvault-create-'));
-    const storage = createBlobStorage({ engine: 'disk', dir });
+    const storage = createBlobStorage(configOf({ engine: 'disk', dir }));
     try {
       expect(storage).toBeInstanceOf(DiskBlobStorage);
       const key = await store(storage, Buffer.from('on disk'));
@@ -501,7 +954,7 @@ describe('createBlobStorage', () => {
 
   it('stores in the configured S3 bucket', async () => {
     const server = await startS3Server();
-    const storage = createBlobStorage(server.storageConfig);
+    const storage = createBlobStorage(configOf(server.storageConfig));
     try {
       expect(storage).toBeInstanceOf(S3BlobStorage);
       expect((storage as S3BlobStorage).bucket).toBe(server.bucket);
@@ -510,6 +963,20 @@ describe('createBlobStorage', () => {
     } finally {
       await storage.close();
       await server.close();
+    }
+  });
+
+  it('gives the S3 storage the configured timeouts', async () => {
+    const silent = await startSilentServer();
+    const storage = createBlobStorage(configOf(s3rverStorageConfig(`http://127.0.0.1:${silent.port}`)));
+    try {
+      const started = Date.now();
+      await expect(storage.ping()).rejects.toBeInstanceOf(DependencyUnavailableError);
+      // The default socket timeout is 10 s.
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await storage.close();
+      await silent.close();
     }
   });
 });

@@ -7,10 +7,13 @@ export type ByteRange = { start: number; end: number };
  * Where file contents live. Uploads go through a temporary blob so that the database and the storage never
  * disagree: stream the body into `writeTemp` → validate → `promote` it to its final key → commit the row
  * (and `delete` the final blob if the commit fails). Whatever a crash leaves behind is either a temporary
- * blob (removed by `sweepTemp`) or a permanent blob without a row (found through `listKeys`, see
- * `deleteOrphanedBlobs`). Implementations: `DiskBlobStorage` and `S3BlobStorage`.
+ * blob or, on S3, an unfinished multipart upload of one (both removed by `sweepTemp`), or a permanent blob
+ * without a row (found through `listKeys`, see `deleteOrphanedBlobs`). Implementations: `DiskBlobStorage`
+ * and `S3BlobStorage`.
  *
- * Keys are ids the caller chooses (uuids): only letters, digits and dashes are accepted.
+ * Keys are ids the caller chooses (uuids): only letters, digits and dashes are accepted. A storage that
+ * cannot be reached (or, on S3, times out, fails or throttles) rejects with
+ * `DependencyUnavailableError('storage')`; the errors below are answers about the blobs themselves.
  */
 export interface BlobStorage {
   /**
@@ -36,13 +39,25 @@ export interface BlobStorage {
   delete(key: string): Promise<void>;
   /** Deletes a temporary blob; a missing one is not an error. */
   deleteTemp(tempKey: string): Promise<void>;
-  /** Deletes the temporary blobs last modified before `olderThan`; returns how many it deleted. */
+  /**
+   * Removes what uploads that never finished left before `olderThan`: temporary blobs last modified before
+   * it and, on S3, the unfinished multipart uploads of temporary blobs initiated before it. Returns how
+   * many it removed. An upload is only safe from it while younger than the cutoff: the sweep's grace
+   * period (UPLOAD_SWEEP_GRACE_SECONDS, 1 h by default) must exceed the longest upload, on disk the
+   * longest pause within one (a temporary file's time is that of its last write).
+   */
   sweepTemp(olderThan: Date): Promise<number>;
   /**
    * The keys of the permanent blobs (never temporary ones), in no particular order; with `modifiedBefore`,
    * only those of blobs last modified (written or promoted) before that date.
    */
   listKeys(options?: { modifiedBefore?: Date }): AsyncIterable<string>;
+  /**
+   * Whether the storage can be used now, cheaply (readiness): S3 asks for the bucket, disk creates or
+   * opens its folder. Rejects with `DependencyUnavailableError('storage')`; it sets no timeout of its
+   * own beyond the engine's, so a caller that needs an answer in time bounds it.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -168,13 +183,17 @@ export async function deleteOrphanedBlobs(
     known: (keys: readonly string[]) => Promise<Iterable<string>>;
     olderThan: Date;
     batchSize?: number;
+    /** Stops the sweep between two requests (shutdown); it rejects with the signal's reason. */
+    signal?: AbortSignal | undefined;
   },
 ): Promise<number> {
   const batchSize = options.batchSize ?? 500;
   let deleted = 0;
   const settle = async (batch: string[]): Promise<void> => {
+    options.signal?.throwIfAborted();
     const known = new Set(await options.known(batch));
     for (const key of batch) {
+      options.signal?.throwIfAborted();
       if (known.has(key)) continue;
       await storage.delete(key);
       deleted++;
