@@ -1,12 +1,14 @@
 import type { TokenPair } from '@taskvault/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, jsonClient, refreshOf, registerAndLogin, type Ok } from '../test/api.ts';
+import { expectError, jsonClient, newIdentity, refreshOf, registerAndLogin, type Ok } from '../test/api.ts';
 import { startPostgresCluster, type ControlledProcess } from '../test/faults/postgres-cluster.ts';
 import { startRedisServer } from '../test/faults/redis-server.ts';
 import { startS3Process } from '../test/faults/s3-process.ts';
+import { startSmtpProcess, type SmtpProcess } from '../test/faults/smtp-process.ts';
 import { validFixtures } from '../test/file-fixtures.ts';
 import { upload, waitUntil } from '../test/files-api.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
+import { OutboxMessage } from './platform/mail/outbox-message.entity.ts';
 import { startLoad, type Answer, type Operation } from '../test/load.ts';
 
 /**
@@ -322,4 +324,62 @@ describe('the S3 bucket stopped, frozen and killed under load', () => {
       expect(content.status, `the content of ${id}`).toBe(200);
     }
   });
+});
+
+describe('SMTP stopped, frozen and killed while people sign up', () => {
+  let smtp: SmtpProcess;
+  let srv: TestServer;
+  beforeAll(async () => {
+    smtp = await startSmtpProcess();
+    srv = await startTestServer({
+      ...FAST,
+      REQUIRE_EMAIL_VERIFICATION: 'true',
+      SMTP_URL: smtp.url,
+      SMTP_TIMEOUT_MS: '500',
+    });
+  });
+  afterAll(async () => {
+    await srv?.close().catch(() => undefined);
+    await smtp?.destroy();
+  });
+
+  it.each(FAULTS)(
+    '%s: signups answer 201 at once, readiness stays 200, and every email arrives exactly once when it is back',
+    async (fault) => {
+      const api = jsonClient(srv.baseUrl);
+      await inflict(smtp, fault);
+      const emails: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const identity = newIdentity('mailout');
+        const started = Date.now();
+        const res = await api.post('/api/v1/auth/register', identity);
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        // The email waits in the outbox: the request never talks to SMTP (generous bound, not a timing test).
+        expect(Date.now() - started).toBeLessThan(3_000);
+        emails.push(identity.email);
+      }
+      // The dispatcher tries, fails within its timeouts, and keeps the emails for later; the API stays ready.
+      const outbox = () => srv.orm.em.fork().find(OutboxMessage, { to: { $in: emails } });
+      await waitUntil(
+        'every email tried and failed',
+        async () => (await outbox()).filter((m) => m.attempts > 0 && m.lastError).length === emails.length,
+        20_000,
+      );
+      expect((await outbox()).map((m) => m.status)).toEqual(emails.map(() => 'pending'));
+      expect((await smtp.received()).filter((to) => emails.includes(to))).toEqual([]);
+      expect((await readiness(srv)).status).toBe(200);
+
+      await heal(smtp, fault);
+      await waitUntil(
+        'every email delivered',
+        async () => {
+          const received = await smtp.received();
+          return emails.every((email) => received.includes(email));
+        },
+        60_000,
+      );
+      const received = await smtp.received();
+      for (const email of emails) expect(received.filter((to) => to === email)).toHaveLength(1);
+    },
+  );
 });
