@@ -1,7 +1,7 @@
 /**
  * What authentication costs on a running server over loopback: login (one argon2id verification per
- * request, by design the expensive part), and a signed-in read (JWT verification plus the revocation lookup)
- * over REST and tRPC. Prints a table; asserts nothing. `npm run bench:auth`; set DATABASE_URL and/or
+ * request, by design the expensive part), and a signed-in read (JWT verification plus the sign-in check: one
+ * query per session per SESSION_CACHE_TTL_MS, a cache hit otherwise) over REST and tRPC. Prints a table; asserts nothing. `npm run bench:auth`; set DATABASE_URL and/or
  * REDIS_URL to measure on those engines.
  */
 import autocannon from 'autocannon';
@@ -56,7 +56,7 @@ const runs: Array<[string, autocannon.Options]> = [
     },
   ],
   [
-    'REST GET /auth/profile (JWT + revocation)',
+    'REST GET /auth/profile (JWT + sign-in check)',
     { url: `${server.url}/api/v1/auth/profile`, headers: bearer, connections: 32 },
   ],
   ['tRPC auth.profile', { url: `${server.url}/trpc/auth.profile`, headers: bearer, connections: 32 }],

@@ -240,7 +240,7 @@ describe('the packed SDK in a project that has never seen this repo', () => {
   it('calls a live server from ESM', async () => {
     const { stdout } = await run(process.execPath, ['consumer.ts', baseUrl], { cwd: project });
     expect(JSON.parse(stdout)).toEqual({
-      version: '0.1.0',
+      version: '0.2.0',
       status: 'ok',
       ready: 200,
       wrongMethod: 405,

@@ -27,6 +27,7 @@ import { createTasksHandlers } from './modules/tasks/tasks.handlers.ts';
 import { TasksService } from './modules/tasks/tasks.service.ts';
 import { createUsersHandlers } from './modules/users/users.handlers.ts';
 import { UsersService } from './modules/users/users.service.ts';
+import { GuessThrottle } from './platform/kv/guess-throttle.ts';
 import { RateLimiter } from './platform/kv/rate-limiter.ts';
 import type { Platform } from './platform/platform.ts';
 import { SystemService } from './modules/system/system.service.ts';
@@ -35,7 +36,7 @@ import type { Logger } from './platform/logger.ts';
 import type { Authenticator, RequestContext } from './transport/context.ts';
 import { docsRouter } from './transport/docs.ts';
 import type { RouterHandlers } from './transport/handlers.ts';
-import { errorEnvelopeHandler, unmatchedRoute } from './transport/http-errors.ts';
+import { errorEnvelopeHandler, unmatchedRoute, wrongMethod } from './transport/http-errors.ts';
 import { jsonBody, trpcJsonBody } from './transport/json-body.ts';
 import type { FileReceiver } from './transport/multipart.ts';
 import { openApi31To30 } from './transport/openapi-30.ts';
@@ -72,9 +73,8 @@ export function createApp(deps: AppDeps) {
     ttlSeconds: auth.accessTtlSeconds,
   });
   const sessions = new Sessions({
-    kv: platform.kv,
     refreshTtlSeconds: auth.refreshTtlSeconds,
-    accessTtlSeconds: auth.accessTtlSeconds,
+    cacheTtlMs: auth.sessionCacheTtlMs,
   });
   const windowMs = auth.rateWindowSeconds * 1000;
   const limiter = (name: string, limit: number) =>
@@ -85,10 +85,19 @@ export function createApp(deps: AppDeps) {
     links: new LinkTokens({ secret: platform.signingSecret, ttlSeconds: auth.emailTokenTtlSeconds }),
     sessions,
     limits: {
+      login: new GuessThrottle({
+        store: platform.kv,
+        name: 'login',
+        windowMs,
+        perSource: auth.loginIpMaxAttempts,
+        perPair: auth.loginMaxFailures,
+        perTarget: auth.loginAccountMaxFailures,
+        maxRefusalMs: auth.loginMaxRefusalSeconds * 1000,
+      }),
       loginAccount: limiter('login-account', auth.loginMaxFailures),
-      loginAddress: limiter('login-address', auth.loginIpMaxAttempts),
       accountMailAddress: limiter('account-mail-address', auth.loginIpMaxAttempts),
       accountMailRecipient: limiter('account-mail-recipient', 3),
+      signupNotice: limiter('signup-notice', 3),
     },
     publicUrl: config.publicUrl,
     emailTokenTtlSeconds: auth.emailTokenTtlSeconds,
@@ -225,11 +234,20 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
       strictTransportSecurity: config.env === 'production',
     }),
   );
+  // CORS headers only for an allowed origin: `cors` with an origin list would send
+  // Access-Control-Allow-Credentials on every response. Vary: Origin either way, so a shared cache never
+  // hands one origin's answer to another.
+  const allowedOrigins = new Set(config.corsOrigins);
   app.use(
-    cors({
-      origin: config.corsOrigins,
-      credentials: true,
-      exposedHeaders: ['X-Request-Id', 'ETag', 'Retry-After'],
+    cors((req, callback) => {
+      const origin = req.headers.origin;
+      if (allowedOrigins.size > 0) req.res?.vary('Origin');
+      callback(
+        null,
+        origin !== undefined && allowedOrigins.has(origin)
+          ? { origin: true, credentials: true, exposedHeaders: ['X-Request-Id', 'ETag', 'Retry-After'] }
+          : { origin: false },
+      );
     }),
   );
 
@@ -270,7 +288,13 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
   const openApi30 = openApi31To30(openApi); // For tools that do not read OpenAPI 3.1 yet.
   app.get(`${API_PREFIX}/openapi-3.0.json`, (_req, res) => res.json(openApi30));
   app.use(cookieParser());
-  app.use('/api', context, requireContentType(routes), jsonBody({ limit: config.jsonBodyLimitBytes }));
+  app.use(
+    '/api',
+    context,
+    wrongMethod(routes),
+    requireContentType(routes),
+    jsonBody({ limit: config.jsonBodyLimitBytes }),
+  );
   app.use(restRouter({ contract, handlers, authenticate, receiveFile }));
   app.use('/api', unmatchedRoute(routes));
 

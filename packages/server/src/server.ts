@@ -7,6 +7,7 @@ import { closeOrm, createOrm, migrate, type Orm } from './platform/db/orm.ts';
 import type { Logger } from './platform/logger.ts';
 import { createPlatform, type Platform } from './platform/platform.ts';
 import { S3BlobStorage } from './platform/storage/s3-storage.ts';
+import { answerParserErrors } from './transport/client-errors.ts';
 
 export type RunningServer = {
   server: Server;
@@ -43,6 +44,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger.warn({ dependency: 'redis' }, 'redis is not reachable yet: requests that need it answer 503');
     const app = createApp({ config, orm, logger, startedAt, platform });
     const server = app.express.listen(config.port, config.host);
+    answerParserErrors(server);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);

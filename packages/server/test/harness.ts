@@ -8,6 +8,7 @@ import { loadConfig, type Config, type Database } from '../src/config/env.ts';
 import { closeOrm, createOrm, MEMORY, migrate, type Orm } from '../src/platform/db/orm.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { createPlatform, type Platform } from '../src/platform/platform.ts';
+import { answerParserErrors } from '../src/transport/client-errors.ts';
 import { listenFirst, type Listening } from './listen.ts';
 
 /**
@@ -102,6 +103,7 @@ async function serveTestApp(http: Listening, overrides: Record<string, string>):
   platform.mail.start();
   const app = createApp({ config, orm, logger, platform });
   http.serve(app.express);
+  answerParserErrors(http.server);
   return {
     baseUrl: http.baseUrl,
     orm,

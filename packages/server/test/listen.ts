@@ -1,9 +1,10 @@
 import type { Express } from 'express';
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Listening = {
   baseUrl: string;
+  server: Server;
   /** Hands every request from now on to `app`; until then nothing answers (nobody knows the port yet). */
   serve: (app: RequestListener) => void;
   /** Ends every connection and stops listening. */
@@ -21,6 +22,7 @@ export async function listenFirst(): Promise<Listening> {
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    server,
     serve: (app) => {
       server.on('request', app);
     },

@@ -16,7 +16,6 @@ import {
   TokenPairSchema,
   UpdateProfileBodySchema,
   ProfileSchema,
-  UserSchema,
   VerifyEmailParamsSchema,
 } from './auth.schemas.ts';
 
@@ -27,11 +26,14 @@ const Done = successEnvelope(z.null());
 export const registerRoute = {
   method: 'POST',
   body: RegisterBodySchema,
-  responses: { 201: successEnvelope(UserSchema) },
+  // No user in the answer: it would differ between a new account and an email that already has one.
+  responses: { 201: Done },
   summary: 'Register',
   description:
-    'Creates an account and sends a verification email. The answer is the new user (never a password hash). ' +
-    'Invalid data, a taken email or username, or a weak password: 400 naming each field.',
+    'Creates an account and sends a verification email to the address. When the address already has an ' +
+    'account, no account is made and its owner gets an email saying so, with a password-reset link. Both ' +
+    'answer the same 201 (`data` is null) in the same time, so signup does not tell who has an account. ' +
+    'Invalid data, a taken username (usernames are public) or a weak password: 400 naming each field.',
   metadata: routeMeta('public'),
 } as const;
 
@@ -44,7 +46,8 @@ export const loginRoute = {
     'Exchanges email or username and password for an access token (JWT, 15 minutes) and a refresh token. ' +
     'Unknown user and wrong password get the same 401 `INVALID_CREDENTIALS`; 403 `EMAIL_NOT_VERIFIED` until the ' +
     'email is verified, 403 `ACCOUNT_DISABLED` for a deactivated account; 429 with `Retry-After` after repeated ' +
-    'failures for one account or from one address.',
+    'failures on one account from one address, or too many attempts from one address. Failures from other ' +
+    'addresses never refuse yours.',
   metadata: routeMeta('public'),
 } as const;
 

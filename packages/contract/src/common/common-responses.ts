@@ -1,13 +1,15 @@
 import { ErrorEnvelopeSchema } from './envelope.ts';
 
 /**
- * Responses any route can give, whatever it does: bad input, a body too large or of the wrong type,
- * too many requests, an unexpected failure, a backing service (database, Redis) unavailable. Route-specific errors are declared on the route.
+ * Responses any route can give, whatever it does: bad input (down to a request that cannot be parsed), a
+ * body too large or of the wrong type, headers too large, too many requests, an unexpected failure, a
+ * backing service (database, Redis) unavailable. Route-specific errors are declared on the route.
  */
 export const commonResponses = {
   400: ErrorEnvelopeSchema,
   413: ErrorEnvelopeSchema,
   415: ErrorEnvelopeSchema,
+  431: ErrorEnvelopeSchema,
   429: ErrorEnvelopeSchema,
   500: ErrorEnvelopeSchema,
   503: ErrorEnvelopeSchema,

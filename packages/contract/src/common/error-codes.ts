@@ -8,6 +8,8 @@ export const ErrorCodeSchema = z
   .enum([
     'VALIDATION_FAILED',
     'MALFORMED_JSON',
+    'MALFORMED_REQUEST',
+    'HEADERS_TOO_LARGE',
     'UNAUTHENTICATED',
     'INVALID_CREDENTIALS',
     'INVALID_REFRESH_TOKEN',
@@ -38,6 +40,9 @@ export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 export const errorStatus = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  /** The request itself could not be parsed (a header value with a control character, say). */
+  MALFORMED_REQUEST: 400,
+  HEADERS_TOO_LARGE: 431,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   INVALID_REFRESH_TOKEN: 401,

@@ -22,7 +22,9 @@ const One = successEnvelope(FileSchema);
  * what a client holds depends on how it reads the response.
  */
 export type BinaryContent = Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
-const Content = c.otherResponse({ contentType: 'application/octet-stream', body: c.type<BinaryContent>() });
+// `*/*`: the content goes out with its own type (the file type's mimeType, text with `charset=utf-8`), so the
+// document must not promise application/octet-stream, which a client checking the answer's type would refuse.
+const Content = c.otherResponse({ contentType: '*/*', body: c.type<BinaryContent>() });
 
 export const uploadRoute = {
   method: 'POST',

@@ -67,6 +67,23 @@ describe('configuration', () => {
     expect(message).toContain('LOG_LEVEL');
   });
 
+  it('login limits: defaults, overrides, and whole positive numbers only', () => {
+    expect(load({}).auth).toMatchObject({
+      loginMaxFailures: 5,
+      loginIpMaxAttempts: 30,
+      loginAccountMaxFailures: 50,
+      loginMaxRefusalSeconds: 86_400,
+      rateWindowSeconds: 900,
+    });
+    expect(load({ LOGIN_ACCOUNT_MAX_FAILURES: '200', LOGIN_MAX_REFUSAL_SECONDS: '3600' }).auth).toMatchObject(
+      { loginAccountMaxFailures: 200, loginMaxRefusalSeconds: 3600 },
+    );
+    for (const value of ['0', '-1', '2.5', 'many']) {
+      expect(() => load({ LOGIN_ACCOUNT_MAX_FAILURES: value })).toThrow(/LOGIN_ACCOUNT_MAX_FAILURES/);
+      expect(() => load({ LOGIN_MAX_REFUSAL_SECONDS: value })).toThrow(/LOGIN_MAX_REFUSAL_SECONDS/);
+    }
+  });
+
   it('lets overrides win over the environment', () => {
     expect(loadConfig({ PORT: '4000' }, { PORT: '5000' }).port).toBe(4000);
   });

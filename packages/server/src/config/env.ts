@@ -52,6 +52,7 @@ const EnvSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('taskvault'),
   JWT_AUDIENCE: z.string().min(1).default('taskvault-api'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number<number>().int().min(30).max(86_400).default(900),
+  SESSION_CACHE_TTL_MS: z.coerce.number<number>().int().min(0).max(60_000).default(1000),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce
     .number<number>()
     .int()
@@ -82,6 +83,8 @@ const EnvSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(true),
   LOGIN_MAX_FAILURES: z.coerce.number<number>().int().min(1).default(5),
   LOGIN_IP_MAX_ATTEMPTS: z.coerce.number<number>().int().min(1).default(30),
+  LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number<number>().int().min(1).default(50),
+  LOGIN_MAX_REFUSAL_SECONDS: z.coerce.number<number>().int().min(1).default(86_400),
   AUTH_RATE_WINDOW_SECONDS: z.coerce.number<number>().int().min(1).default(900),
   WEB_DIST_DIR: z.string().min(1).default(path.join(repoRoot, 'packages/web/dist')),
   MAX_UPLOAD_BYTES: z.coerce
@@ -144,13 +147,25 @@ export type Config = {
     issuer: string;
     audience: string;
     accessTtlSeconds: number;
+    /**
+     * How long an instance believes what the database said about a sign-in (its session and user rows):
+     * what another instance revokes or changes takes effect here within this long. 0: ask every request.
+     */
+    sessionCacheTtlMs: number;
     refreshTtlSeconds: number;
     emailTokenTtlSeconds: number;
     requireEmailVerification: boolean;
     cookieSecure: boolean;
-    /** Failed logins per account, and login attempts per client address, per window. */
+    /**
+     * Per window: failed logins per account from one client address (also the budget of a signed-in
+     * user's current-password checks), login attempts per client address, and failed logins per account
+     * from all addresses before each further failure holds its address off that account for a refusal
+     * window that doubles, up to loginMaxRefusalSeconds.
+     */
     loginMaxFailures: number;
     loginIpMaxAttempts: number;
+    loginAccountMaxFailures: number;
+    loginMaxRefusalSeconds: number;
     rateWindowSeconds: number;
   };
   mail: {
@@ -274,12 +289,15 @@ export function loadConfig(
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      sessionCacheTtlMs: e.SESSION_CACHE_TTL_MS,
       refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       emailTokenTtlSeconds: e.EMAIL_TOKEN_TTL_SECONDS,
       requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
       cookieSecure: e.COOKIE_SECURE,
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
       loginIpMaxAttempts: e.LOGIN_IP_MAX_ATTEMPTS,
+      loginAccountMaxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES,
+      loginMaxRefusalSeconds: e.LOGIN_MAX_REFUSAL_SECONDS,
       rateWindowSeconds: e.AUTH_RATE_WINDOW_SECONDS,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, leaseSeconds: e.MAIL_LEASE_SECONDS },

@@ -90,8 +90,14 @@ type Issue = {
  * reported under their own names, so a client sees exactly which field it should not have sent.
  */
 export function fieldErrors(issues: readonly Issue[], rootKey: string): FieldErrors {
-  const out: FieldErrors = {};
-  const add = (key: string, message: string) => (out[key] ??= []).push(message);
+  // Keyed by what the client sent: a Map, so that a field named `constructor` or `__proto__` is a key
+  // like any other and not a member of Object.prototype.
+  const out = new Map<string, string[]>();
+  const add = (key: string, message: string) => {
+    const messages = out.get(key);
+    if (messages) messages.push(message);
+    else out.set(key, [message]);
+  };
   for (const issue of issues) {
     const prefix = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
     if (issue.code === 'unrecognized_keys' && issue.keys) {
@@ -100,7 +106,8 @@ export function fieldErrors(issues: readonly Issue[], rootKey: string): FieldErr
       add(prefix || rootKey, issue.message);
     }
   }
-  return out;
+  // fromEntries defines own properties (even one named __proto__), which JSON.stringify writes out.
+  return Object.fromEntries(out);
 }
 
 export const validationError = (errors: FieldErrors): AppError =>

@@ -19,6 +19,19 @@ export const unmatchedRoute =
     next(new AppError('NOT_FOUND', `No endpoint at ${req.method} ${path}`));
   };
 
+/**
+ * Before the routes: a known path asked with a method it does not have answers 405, even where a route of
+ * another path would take it (`DELETE /tasks/stats` would otherwise be `DELETE /tasks/{id}` refusing the id
+ * `stats` with a 400), so the answer and the Allow header agree with the document.
+ */
+export const wrongMethod =
+  (routes: RouteTable): RequestHandler =>
+  (req, res, next) => {
+    const path = fullPath(req);
+    if (routes.find(req.method, path) || routes.allowed(path).length === 0) next();
+    else unmatchedRoute(routes)(req, res, next);
+  };
+
 /** body-parser's error types, mapped to what the caller did wrong. */
 const bodyParserErrors: Record<string, AppError> = {
   'entity.parse.failed': new AppError('MALFORMED_JSON', 'The request body is not valid JSON'),

@@ -145,6 +145,14 @@ export function jsonBody(options: { limit: number }): RequestHandler {
   return (req, res, next) => {
     // As body-parser: `req.body` exists from here on, parsed or not.
     if (!Reflect.has(req, 'body')) req.body = undefined;
+    const empty = !hasBody(req) || req.headers['content-length'] === '0';
+    if (empty && req.headers['content-type'] === undefined) {
+      // No body at all is an empty object, as an empty JSON body is: a route whose fields are all optional
+      // (a cookie refresh, a logout) needs no `{}`, and one with required fields names them.
+      req.body = {};
+      next();
+      return;
+    }
     if (req.readableEnded || !hasBody(req) || !req.is(REST_TYPES)) {
       next();
       return;

@@ -1,5 +1,4 @@
 import { Busboy, type BusboyFileStream, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
-import type { FieldErrors } from '@taskvault/contract';
 import type { RequestHandler } from 'express';
 import type { Readable } from 'node:stream';
 import type { RequestContext } from './context.ts';
@@ -48,9 +47,15 @@ export function multipartBody(options: { fileField: string; receive: FileReceive
       );
       return;
     }
-    const fields: Record<string, string> = {};
-    const errors: FieldErrors = {};
-    const fail = (field: string, message: string) => (errors[field] ??= []).push(message);
+    // Keyed by the client's field names: Maps, so that a field named `constructor` or `__proto__` is a
+    // field like any other, not a member of Object.prototype.
+    const fields = new Map<string, string>();
+    const errors = new Map<string, string[]>();
+    const fail = (field: string, message: string) => {
+      const messages = errors.get(field);
+      if (messages) messages.push(message);
+      else errors.set(field, [message]);
+    };
     let fileStream: BusboyFileStream | undefined;
     let received: Promise<ReceivedFile> | undefined;
 
@@ -68,8 +73,8 @@ export function multipartBody(options: { fileField: string; receive: FileReceive
       parser.on('field', (field, value, nameTruncated, valueTruncated) => {
         if (field === fileField) fail(field, 'Send the file as a file part, with a file name');
         else if (nameTruncated || valueTruncated) fail(field, 'Too long');
-        else if (field in fields) fail(field, 'Give it once');
-        else fields[field] = value;
+        else if (fields.has(field)) fail(field, 'Give it once');
+        else fields.set(field, value);
       });
       parser.on('filesLimit', () => fail(fileField, 'Send exactly one file'));
       parser.on('fieldsLimit', () => fail('form', `At most ${LIMITS.fields} fields`));
@@ -91,8 +96,9 @@ export function multipartBody(options: { fileField: string; receive: FileReceive
 
     parsed
       .then((file) => {
-        if (Object.keys(errors).length > 0) throw validationError(errors);
-        req.body = fields;
+        if (errors.size > 0) throw validationError(Object.fromEntries(errors));
+        // Own properties, even one named __proto__: the route's schema then refuses it as unknown.
+        req.body = Object.fromEntries(fields);
         req.file = file;
         if (file) res.on('close', () => void file.discard());
         next();

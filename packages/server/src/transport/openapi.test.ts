@@ -19,7 +19,14 @@ const routes = (router: AppRouter, prefix: string[] = []): Array<[string, AppRou
   );
 
 type Media = { schema?: unknown; example?: unknown; examples?: Record<string, { value: unknown }> };
-type Response = { $ref?: string; description?: string; content?: Record<string, Media> };
+type Link = { operationId: string; parameters: Record<string, string>; description?: string };
+type Response = {
+  $ref?: string;
+  description?: string;
+  content?: Record<string, Media>;
+  links?: Record<string, Link>;
+};
+type Parameter = { name: string; in: string; required?: boolean; schema: { pattern?: string } };
 type Operation = {
   operationId: string;
   summary?: string;
@@ -27,6 +34,7 @@ type Operation = {
   tags: string[];
   security: unknown[];
   deprecated?: boolean;
+  parameters?: Parameter[];
   requestBody?: { content: Record<string, Media> };
   responses: Record<string, Response>;
 };
@@ -133,6 +141,88 @@ describe('OpenAPI 3.1 document', () => {
     expect(TaskSchema.parse((task?.example as { data: unknown }).data)).toMatchObject({
       status: 'in_progress',
     });
+  });
+});
+
+describe('OpenAPI links', () => {
+  /** Every link of a document: where it is, what it points at, and the answer it reads from. */
+  const linksOf = (d: Doc) =>
+    operations(d).flatMap(([, op]) =>
+      Object.entries(op.responses).flatMap(([status, response]) =>
+        Object.entries(response.links ?? {}).map(([name, link]) => ({
+          from: op,
+          status,
+          response,
+          name,
+          link,
+        })),
+      ),
+    );
+  const byId = (d: Doc) => new Map(operations(d).map(([, op]) => [op.operationId, op]));
+  const linked = (d: Doc, from: string, status: string) =>
+    Object.values(byId(d).get(from)?.responses[status]?.links ?? {})
+      .map((l) => l.operationId)
+      .sort();
+
+  it('chain create → get → update → delete for tasks and files, and the admin user list to each user', () => {
+    expect(linked(doc, 'tasks.create', '201')).toEqual(
+      ['tasks.adminRemove', 'tasks.get', 'tasks.remove', 'tasks.replace', 'tasks.update'].sort(),
+    );
+    expect(linked(doc, 'tasks.get', '200')).toEqual(
+      ['tasks.adminRemove', 'tasks.remove', 'tasks.replace', 'tasks.update'].sort(),
+    );
+    expect(linked(doc, 'files.upload', '201')).toEqual(
+      ['files.downloadLink', 'files.get', 'files.remove', 'files.update'].sort(),
+    );
+    expect(linked(doc, 'users.list', '200')).toEqual(['users.get', 'users.remove', 'users.update']);
+    // The content needs a signature no answer carries apart: a link there could not be followed.
+    expect(linksOf(doc).filter(({ link }) => link.operationId === 'files.download')).toEqual([]);
+  });
+
+  it.each([
+    ['3.1', () => doc],
+    ['3.0', () => doc30],
+  ])(
+    'in the %s document, name existing operations and their parameters, read from the answer where the id is',
+    (_v, d) => {
+      const ops = byId(d());
+      const all = linksOf(d());
+      expect(all.length).toBeGreaterThan(20);
+      for (const { from, status, response, name, link } of all) {
+        const where = `${from.operationId} ${status} → ${name}`;
+        expect(status, where).toMatch(/^2\d\d$/);
+        expect(name, where).toBe(link.operationId);
+        const target = ops.get(link.operationId);
+        expect(target, where).toBeDefined();
+        expect(link.description, where).toBeTruthy();
+        expect(Object.keys(link.parameters).length, where).toBeGreaterThan(0);
+        // Every required parameter of the target is given, so the link can be followed as it is.
+        for (const p of target!.parameters ?? [])
+          if (p.required) expect(Object.keys(link.parameters), where).toContain(p.name);
+        for (const [param, expression] of Object.entries(link.parameters)) {
+          const p = target!.parameters?.find((x) => x.name === param || `${x.in}.${x.name}` === param);
+          expect(p, `${where}: parameter ${param}`).toBeDefined();
+          // The expression reads the answer's body; on the answer's own example it finds a value the
+          // target parameter accepts.
+          const pointer = /^\$response\.body#(\/.*)$/.exec(expression)?.[1];
+          expect(pointer, `${where}: ${expression}`).toBeDefined();
+          const value = pointer!
+            .slice(1)
+            .split('/')
+            .reduce<unknown>(
+              (node, key) => (node as Record<string, unknown> | undefined)?.[key],
+              response.content?.['application/json']?.example,
+            );
+          expect(value, `${where}: ${expression} on the example`).toEqual(expect.any(String));
+          if (p!.schema.pattern) expect(value, where).toMatch(new RegExp(p!.schema.pattern));
+        }
+      }
+    },
+  );
+
+  it('are the same in both documents', () => {
+    const shape = (d: Doc) => linksOf(d).map(({ from, status, link }) => [from.operationId, status, link]);
+    expect(shape(doc30)).toEqual(shape(doc));
   });
 });
 

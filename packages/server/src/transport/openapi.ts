@@ -11,6 +11,7 @@ import { STATUS_CODES } from 'node:http';
 import {
   OpenApiBuilder,
   type ExampleObject,
+  type LinkObject,
   type OpenAPIObject,
   type OperationObject,
   type ParameterObject,
@@ -174,6 +175,8 @@ const errorResponseName = (status: number) =>
 const exampleMessages: Partial<Record<ErrorCode, string>> = {
   VALIDATION_FAILED: 'Validation failed',
   MALFORMED_JSON: 'The body is not valid JSON',
+  MALFORMED_REQUEST: 'The request could not be parsed: a header has an invalid character',
+  HEADERS_TOO_LARGE: 'The request headers are too large',
   UNAUTHENTICATED: 'Sign in to continue',
   INVALID_CREDENTIALS: 'Wrong email, username or password',
   INVALID_REFRESH_TOKEN: 'The refresh token is invalid or expired',
@@ -238,6 +241,70 @@ const errorResponse = (status: number): ResponseObject => {
     },
   };
 };
+
+// Reads before writes, deletions last: the order the links are listed in, as a client would follow them.
+const HTTP_METHODS = ['get', 'put', 'patch', 'post', 'delete'] as const;
+
+/** Where an answer's body carries the id of what it is about, and that id's schema. */
+function idInBody(
+  response: ResponseObject,
+  components: Record<string, SchemaObject>,
+): { pointer: string; what: string; schema: SchemaObject } | undefined {
+  const deref = (s: unknown): SchemaObject | undefined => {
+    const schema = s as (SchemaObject & ReferenceObject) | undefined;
+    return typeof schema?.$ref === 'string' ? components[schema.$ref.split('/').pop()!] : schema;
+  };
+  const data = deref(deref(response.content?.['application/json']?.schema)?.properties?.data);
+  const id = deref(data?.properties?.id);
+  if (id) return { pointer: '/data/id', what: '`data.id`', schema: id };
+  const items = deref(data?.properties?.items);
+  const itemId = deref(deref(items?.type === 'array' ? items.items : undefined)?.properties?.id);
+  if (itemId)
+    return { pointer: '/data/items/0/id', what: 'the id of the first item in `data.items`', schema: itemId };
+  return undefined;
+}
+
+/**
+ * OpenAPI links, so that stateful fuzzers and generated clients can chain create → get → update → delete.
+ * Found by a rule rather than listed: an answer whose `data` has an `id` (or whose `data.items` do) links to
+ * every operation under its collection path (the operation's path without a trailing `/{param}`) that takes
+ * exactly one path parameter, of the same schema as the id, and no other required parameter. So
+ * `POST /tasks` → `/tasks/{id}` and `/tasks/admin/{id}/delete`, `GET /files` → `/files/{id}/download-link`,
+ * and a route added under a collection is linked without a word here; `/files/{id}/content`, which also needs
+ * a signature, is not.
+ */
+function addLinks(paths: Record<string, PathItemObject>, components: Record<string, SchemaObject>) {
+  const operations = Object.entries(paths).flatMap(([path, item]) =>
+    HTTP_METHODS.flatMap((m) => (item[m] ? [{ path, op: item[m] }] : [])),
+  );
+  const sameSchema = (a: SchemaObject, b: SchemaObject) =>
+    a.type === b.type && a.format === b.format && a.pattern === b.pattern;
+  for (const { path, op } of operations) {
+    const collection = path.replace(/\/\{\w+\}$/, '');
+    const responses = Object.entries(op.responses ?? {}) as Array<[string, ResponseObject | ReferenceObject]>;
+    for (const [status, response] of responses) {
+      // Errors (the shared `$ref` responses among them) lead nowhere.
+      if (!status.startsWith('2') || '$ref' in response) continue;
+      const id = idInBody(response, components);
+      if (!id) continue;
+      const links: Record<string, LinkObject> = {};
+      for (const target of operations) {
+        if (target.op === op || !target.path.startsWith(`${collection}/`)) continue;
+        const params = (target.op.parameters ?? []) as ParameterObject[];
+        const inPath = params.filter((p) => p.in === 'path');
+        const param = inPath[0];
+        if (inPath.length !== 1 || !param || !sameSchema(param.schema as SchemaObject, id.schema)) continue;
+        if (params.some((p) => p.in !== 'path' && p.required)) continue;
+        links[target.op.operationId!] = {
+          operationId: target.op.operationId!,
+          parameters: { [param.name]: `$response.body#${id.pointer}` },
+          description: `${target.op.summary}: \`${param.name}\` is ${id.what} of this answer.`,
+        };
+      }
+      if (Object.keys(links).length > 0) response.links = links;
+    }
+  }
+}
 
 /** What the document says of the API, wherever it is built (the server, `openapi-dump.ts`). */
 export const TASKVAULT_API_INFO = {
@@ -325,13 +392,16 @@ export function contractToOpenApi(contract: AppRouter, info: OpenApiInfo): OpenA
       const contentType = ('contentType' in route && route.contentType) || 'application/json';
       const converted = schemas.convert(route.body, 'input');
       op.requestBody = {
-        required: true,
+        // A JSON request without a body is read as `{}` (json-body.ts), so a body is required only where `{}`
+        // is refused: a logout or a cookie refresh needs none.
+        required: !(contentType === 'application/json' && route.body.safeParse({}).success),
         content: { [contentType]: { schema: converted, example: schemas.example(converted, 'required') } },
       };
     }
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     (paths[path] ??= {})[route.method.toLowerCase() as 'get'] = op;
   }
+  addLinks(paths, schemas.components);
   for (const [path, item] of Object.entries(paths)) builder.addPath(path, item);
   for (const [id, schema] of Object.entries(schemas.components).sort(([a], [b]) => a.localeCompare(b)))
     builder.addSchema(id, schema);

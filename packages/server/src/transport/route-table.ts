@@ -4,7 +4,14 @@ import { isAppRoute } from '@ts-rest/core';
 /** The request's full path, whatever router it is mounted under, without the query string. */
 export const fullPath = (req: { originalUrl: string }): string => req.originalUrl.split('?')[0] ?? '/';
 
-type CompiledRoute = { method: string; pattern: RegExp; route: AppRoute };
+/** `rank`: one character per segment, `1` literal and `0` a parameter, so that ranks compare as strings. */
+type CompiledRoute = { method: string; pattern: RegExp; rank: string; route: AppRoute };
+
+const rankOf = (path: string) =>
+  path
+    .split('/')
+    .map((seg) => (seg.startsWith(':') ? '0' : '1'))
+    .join('');
 
 const compile = (path: string): RegExp =>
   new RegExp(
@@ -28,21 +35,37 @@ export class RouteTable {
     const visit = (node: AppRouter) => {
       for (const child of Object.values(node)) {
         if (isAppRoute(child))
-          this.#routes.push({ method: child.method, pattern: compile(child.path), route: child });
+          this.#routes.push({
+            method: child.method,
+            pattern: compile(child.path),
+            rank: rankOf(child.path),
+            route: child,
+          });
         else visit(child);
       }
     };
     visit(contract);
   }
 
+  /**
+   * The routes of the path template a path belongs to: of the templates it matches, the most literal one, as
+   * OpenAPI matches them (concrete paths before templated ones), so `/tasks/stats` is the statistics'
+   * path and not `/tasks/{id}` with the id `stats`.
+   */
+  #routesOf(path: string): CompiledRoute[] {
+    const matching = this.#routes.filter((r) => r.pattern.test(path));
+    const best = matching.reduce((top, r) => (r.rank > top ? r.rank : top), '');
+    return matching.filter((r) => r.rank === best);
+  }
+
   find(method: string, path: string): AppRoute | undefined {
     const m = method === 'HEAD' ? 'GET' : method;
-    return this.#routes.find((r) => r.method === m && r.pattern.test(path))?.route;
+    return this.#routesOf(path).find((r) => r.method === m)?.route;
   }
 
   /** The methods a path answers to, for the Allow header; empty when the path is unknown. */
   allowed(path: string): string[] {
-    const methods = new Set(this.#routes.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    const methods = new Set(this.#routesOf(path).map((r) => r.method));
     if (methods.has('GET')) methods.add('HEAD');
     return [...methods].sort();
   }

@@ -67,8 +67,10 @@ export const errorMessage = (error: unknown): string =>
 /** Each field's messages as one sentence, as forms show them under the field. */
 export const fieldMessages = (error: unknown): Record<string, string> => {
   if (!isTaskvaultError(error)) return {};
-  const out: Record<string, string> = {};
-  for (const [field, messages] of Object.entries(error.errors ?? {}))
-    if (messages.length > 0) out[field] = messages.join(' ');
-  return out;
+  // Own properties only, even for a field named like an Object.prototype member (`constructor`).
+  return Object.fromEntries(
+    Object.entries(error.errors ?? {})
+      .filter(([, messages]) => messages.length > 0)
+      .map(([field, messages]) => [field, messages.join(' ')]),
+  );
 };

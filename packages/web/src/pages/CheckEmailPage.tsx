@@ -11,7 +11,8 @@ export function CheckEmailPage() {
       <h1>Check your email</h1>
       <p>
         We sent a verification link to {email ? <strong>{email}</strong> : 'your email address'}. Open it to
-        activate your account. The link works once, for 3 days.
+        activate your account. The link works once, for 3 days. If that address already has an account, its
+        owner got a note with a password-reset link instead.
       </p>
       <p>Nothing arrived after a few minutes? Check your spam folder, or ask for a new link.</p>
       <ResendVerificationForm initialEmail={email ?? ''} />

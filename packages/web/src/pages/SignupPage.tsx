@@ -23,8 +23,9 @@ export function SignupPage() {
 
   const mutation = useMutation({
     mutationFn: (body: RegisterBody) => ok(api.auth.register({ body })),
-    onSuccess: (res) => {
-      const state: CheckEmailState = { email: res.body.data.email };
+    // The answer names nobody (it would tell a taken email from a new one): the address is the one sent.
+    onSuccess: (_res, body) => {
+      const state: CheckEmailState = { email: body.email };
       void navigate('/check-email', { state });
     },
     onError: (e) => setErrors(fieldMessages(e)),

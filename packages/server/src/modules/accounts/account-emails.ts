@@ -76,3 +76,32 @@ export const emailChangedNotice = (to: Recipient, newEmail: string): MailMessage
     html: layoutText('Your email address was changed', lines),
   };
 };
+
+/**
+ * To the owner of an address someone tried to sign up with: signup answers the same either way, so this
+ * email is how a real owner who forgot about their account learns of it (and gets back in). No link for a
+ * deactivated account, which a reset would not reopen.
+ */
+export const signupAttemptNotice = (
+  to: Recipient,
+  resetLink: string | null,
+  validDays: number,
+): MailMessage => {
+  const lines = [
+    `Hello ${to.username},`,
+    `Someone, maybe you, tried to create a Taskvault account with ${to.email}. That address already has an account (username ${to.username}), so no new account was made.`,
+  ];
+  const subject = 'Someone tried to sign up to Taskvault with your email address';
+  const title = 'You already have an account';
+  if (!resetLink) {
+    lines.push(
+      'Your account is deactivated: contact the administrator to use it again. If it was not you, ignore this email.',
+    );
+    return { to: to.email, subject, text: `${lines.join('\n\n')}\n`, html: layoutText(title, lines) };
+  }
+  lines.push(
+    `If it was you and you have forgotten your password, choose a new one with the link below. It works once and for ${validDays} days; using it signs you out everywhere.`,
+    'If it was not you, ignore this email: nothing has changed.',
+  );
+  return accountEmail(to, { subject, title, lines, link: resetLink, label: 'Choose a new password' });
+};

@@ -40,13 +40,16 @@ export function createAuthHandlers({
   };
 
   return {
-    register: async ({ body }, ctx) => ({
-      status: 201,
-      body: ok(
-        'Registered: we sent a verification link to your email address',
-        await accounts(ctx).register(body, client(ctx)),
-      ),
-    }),
+    register: async ({ body }, ctx) => {
+      await accounts(ctx).register(body, client(ctx)); // nothing back: no hint of whether the email was taken
+      return {
+        status: 201,
+        body: ok(
+          'Registration received: we emailed that address a verification link (or, if it already has an account, a note to its owner)',
+          null,
+        ),
+      };
+    },
     verifyEmail: async ({ params }, ctx) => {
       await accounts(ctx).verifyEmail(params.uid, params.token);
       return { status: 200, body: ok('Email verified: you can log in now', null) };
@@ -103,7 +106,10 @@ export function createAuthHandlers({
     }),
     changePassword: async ({ body }, ctx) => {
       await accounts(ctx).changePassword(ctx.principal!, body.currentPassword, body.newPassword);
-      return { status: 200, body: ok('Password changed; your other sessions have been signed out', null) };
+      return {
+        status: 200,
+        body: ok('Password changed; you stay signed in here, and every other sign-in has ended', null),
+      };
     },
     requestPasswordReset: async ({ body }, ctx) => {
       await accounts(ctx).requestPasswordReset(body.email, client(ctx));

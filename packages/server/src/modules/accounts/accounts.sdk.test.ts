@@ -43,13 +43,12 @@ async function signUpVerified(identity = newIdentity('sdk')): Promise<{
   tokens: TokenPair;
 }> {
   const api = anonymous();
-  const reg = await api.auth.register({ body: identity });
-  assertStatus(reg, 201);
+  assertStatus(await api.auth.register({ body: identity }), 201);
   const { uid, token } = await verificationLinkFor(sink, identity.email);
   assertStatus(await api.auth.verifyEmail({ params: { uid, token } }), 200);
   const login = await api.auth.login({ body: { email: identity.email, password: identity.password } });
   assertStatus(login, 200);
-  return { identity, user: reg.body.data, tokens: login.body.data };
+  return { identity, user: login.body.data.user, tokens: login.body.data };
 }
 
 describe('accounts through @taskvault/sdk', () => {
@@ -67,18 +66,14 @@ describe('accounts through @taskvault/sdk', () => {
 
     const reg = await api.auth.register({ body: { ...id, firstName: 'Ada' } });
     assertStatus(reg, 201);
-    expect(reg.body).toMatchObject({
-      success: true,
-      data: { email: id.email, username: id.username, firstName: 'Ada', emailVerified: false },
-    });
-    expect(JSON.stringify(reg.body)).not.toMatch(/argon2|passwordHash/);
+    // No user in the answer: it would tell a new account from an email that already has one.
+    expect(reg.body).toEqual({ success: true, message: expect.any(String) as string, data: null });
 
     const early = await api.auth.login({ body: { email: id.email, password: id.password } });
     assertStatus(early, 403);
     expect(early.body.code).toBe('EMAIL_NOT_VERIFIED');
 
     const { uid, token } = await verificationLinkFor(sink, id.email);
-    expect(uid).toBe(reg.body.data.id);
     const verified = await api.auth.verifyEmail({ params: { uid, token } });
     assertStatus(verified, 200);
     expect(verified.body).toEqual({
@@ -94,7 +89,7 @@ describe('accounts through @taskvault/sdk', () => {
     assertStatus(login, 200);
     expect(login.body.data).toMatchObject({
       tokenType: 'Bearer',
-      user: { id: reg.body.data.id, emailVerified: true },
+      user: { id: uid, emailVerified: true },
     });
     session.access = login.body.data.access;
 
@@ -103,7 +98,7 @@ describe('accounts through @taskvault/sdk', () => {
     expect(asked).toBe(before + 1);
     assertStatus(me, 200);
     expect(me.body.data).toMatchObject({
-      id: reg.body.data.id,
+      id: uid,
       email: id.email,
       firstName: 'Ada',
       emailVerified: true,

@@ -8,13 +8,19 @@ import type {
   User as UserDto,
 } from '@taskvault/contract';
 import type { EntityManager } from '../../platform/db/orm.ts';
+import type { GuessThrottle } from '../../platform/kv/guess-throttle.ts';
 import type { RateLimiter } from '../../platform/kv/rate-limiter.ts';
 import type { MailMessage } from '../../platform/mail/mail-transport.ts';
 import { enqueueMail } from '../../platform/mail/outbox.ts';
 import type { Principal } from '../../transport/context.ts';
 import { AppError, validationError } from '../../transport/errors.ts';
 import type { AccessTokens } from './access-tokens.ts';
-import { emailChangedNotice, passwordResetEmail, verificationEmail } from './account-emails.ts';
+import {
+  emailChangedNotice,
+  passwordResetEmail,
+  signupAttemptNotice,
+  verificationEmail,
+} from './account-emails.ts';
 import type { LinkTokens } from './link-tokens.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { checkPassword } from './password-policy.ts';
@@ -26,14 +32,19 @@ import { isUuid } from '../../platform/db/sql.ts';
 export type Client = { ip: string; userAgent: string };
 
 export type AuthLimits = {
-  /** Login attempts per account (reset by a successful login). */
+  /**
+   * Password guessing at login: per client address, per (account, address), and per account from all
+   * addresses, without ever refusing an address for failures that are not its own (`GuessThrottle`).
+   */
+  login: GuessThrottle;
+  /** A signed-in user's current-password checks (change password, change email), per account. */
   loginAccount: RateLimiter;
-  /** Login attempts per client address. */
-  loginAddress: RateLimiter;
   /** Signups, resends and reset requests per client address. */
   accountMailAddress: RateLimiter;
   /** Resends and reset requests per email address. */
   accountMailRecipient: RateLimiter;
+  /** "Someone tried to sign up with your address" emails per address: signups cannot flood an inbox. */
+  signupNotice: RateLimiter;
 };
 
 export type AccountsDeps = {
@@ -54,6 +65,7 @@ export type IssuedTokens = { pair: Omit<TokenPair, 'refresh'>; refresh: string }
 
 const invalidLink = () =>
   new AppError('INVALID_LINK', 'This link is invalid, has expired or has already been used');
+const USERNAME_TAKEN = 'This username is taken';
 const invalidCredentials = () => new AppError('INVALID_CREDENTIALS', 'Invalid email, username or password');
 
 const rateLimited = (retryAfterSeconds: number) =>
@@ -82,28 +94,58 @@ export class AccountsService {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  async register(body: RegisterBody, client: Client): Promise<UserDto> {
+  /**
+   * Signs up, or, when the email already has an account, tells its owner by email instead: the caller
+   * cannot tell which happened, neither from the answer (nothing is returned) nor from its time (the
+   * password is hashed and one transaction with mail commits either way, until the address has had its
+   * signup emails for the window). Usernames are public, so a taken one is still refused by name.
+   */
+  async register(body: RegisterBody, client: Client): Promise<void> {
     await enforce(this.#d.limits.accountMailAddress, client.ip);
     const errors: FieldErrors = {};
     const weak = checkPassword(body.password, { email: body.email, username: body.username });
     if (weak.length) errors.password = weak;
-    Object.assign(errors, await this.#taken({ email: body.email, username: body.username }));
+    Object.assign(errors, await this.#taken({ username: body.username }));
     if (Object.keys(errors).length) throw validationError(errors);
 
+    const passwordHash = await this.#d.hasher.hash(body.password);
+    // Counted for new addresses too, so both paths make the same round trips.
+    const notice = await this.#d.limits.signupNotice.hit(body.email);
+    const owner = await this.#em.findOne(User, { email: body.email });
+    if (owner) return this.#signupAttempted(owner, notice.allowed);
     const user = this.#em.create(User, {
       email: body.email,
       username: body.username,
       usernameKey: body.username.toLowerCase(),
-      passwordHash: await this.#d.hasher.hash(body.password),
+      passwordHash,
       firstName: body.firstName ?? '',
       lastName: body.lastName ?? '',
       emailVerifiedAt: null,
       lastLoginAt: null,
     });
     enqueueMail(this.#em, this.#verificationMail(user));
-    await this.#flushUnique();
+    try {
+      await this.#em.flush();
+    } catch (e) {
+      // A concurrent signup took the username or the email between the checks and the insert.
+      if (!(e instanceof UniqueConstraintViolationException)) throw e;
+      this.#em.clear();
+      if (/username/.test(e.message)) throw validationError({ username: [USERNAME_TAKEN] });
+      const winner = await this.#em.findOneOrFail(User, { email: body.email });
+      return this.#signupAttempted(winner, notice.allowed);
+    }
     this.#d.mailQueued();
-    return toUserDto(user);
+  }
+
+  /** A signup with the address of an existing account: its owner hears of it, with a way back in. */
+  async #signupAttempted(owner: User, notify: boolean): Promise<void> {
+    if (!notify) return;
+    enqueueMail(
+      this.#em,
+      signupAttemptNotice(owner, owner.isActive ? this.#resetLink(owner) : null, this.#validDays()),
+    );
+    await this.#em.flush();
+    this.#d.mailQueued();
   }
 
   async verifyEmail(uid: string, token: string): Promise<void> {
@@ -126,18 +168,21 @@ export class AccountsService {
 
   async login(body: LoginBody, client: Client): Promise<IssuedTokens> {
     const login = (body.email ?? body.username ?? '').toLowerCase();
-    await enforce(this.#d.limits.loginAddress, client.ip);
     const user = await this.#em.findOne(User, body.email ? { email: login } : { usernameKey: login });
-    // Keyed by the account, not by what was typed: its email and its username share one budget.
+    // Keyed by the account, not by what was typed: its email and its username share one budget. An
+    // unknown account gets a budget of its own like any other, so the limits tell nothing either.
     const accountKey = user?.id ?? `unknown:${login}`;
-    await enforce(this.#d.limits.loginAccount, accountKey);
-    if (!user) {
-      // Spend a hash anyway, so the answer takes as long for an unknown account as for a wrong password.
-      await this.#d.hasher.dummyVerify(body.password);
+    const allowed = await this.#d.limits.login.attempt(accountKey, client.ip);
+    if (!allowed.allowed) throw rateLimited(allowed.retryAfterSeconds);
+    // An unknown account spends a hash too, so its answer takes as long as a wrong password's.
+    let right = false;
+    if (user) right = await this.#d.hasher.verify(user.passwordHash, body.password);
+    else await this.#d.hasher.dummyVerify(body.password);
+    if (!user || !right) {
+      await this.#d.limits.login.failed(accountKey, client.ip);
       throw invalidCredentials();
     }
-    if (!(await this.#d.hasher.verify(user.passwordHash, body.password))) throw invalidCredentials();
-    await this.#d.limits.loginAccount.reset(accountKey);
+    await this.#d.limits.login.succeeded(accountKey, client.ip);
     if (!user.isActive) throw new AppError('ACCOUNT_DISABLED', 'This account has been deactivated');
     if (this.#d.requireEmailVerification && !user.emailVerifiedAt)
       throw new AppError('EMAIL_NOT_VERIFIED', 'Confirm your email address first: we sent you a link');
@@ -232,8 +277,7 @@ export class AccountsService {
     await enforce(this.#d.limits.accountMailRecipient, email);
     const user = await this.#em.findOne(User, { email });
     if (!user || !user.isActive) return;
-    const link = `${this.#d.publicUrl}/reset-password/${user.id}/${this.#d.links.make('reset-password', user)}`;
-    enqueueMail(this.#em, passwordResetEmail(user, link, this.#validDays()));
+    enqueueMail(this.#em, passwordResetEmail(user, this.#resetLink(user), this.#validDays()));
     await this.#em.flush();
     this.#d.mailQueued();
   }
@@ -269,11 +313,11 @@ export class AccountsService {
     if (wanted.email && (await this.#em.count(User, { email: wanted.email })))
       errors.email = ['An account with this email already exists'];
     if (wanted.username && (await this.#em.count(User, { usernameKey: wanted.username.toLowerCase() })))
-      errors.username = ['This username is taken'];
+      errors.username = [USERNAME_TAKEN];
     return errors;
   }
 
-  /** Two concurrent signups can both pass #taken; the unique index decides, with the same answer. */
+  /** Two concurrent profile changes can both pass #taken; the unique index decides, with the same answer. */
   async #flushUnique() {
     try {
       await this.#em.flush();
@@ -282,9 +326,13 @@ export class AccountsService {
       this.#em.clear();
       const field = /username/.test(e.message) ? 'username' : 'email';
       throw validationError({
-        [field]: [field === 'email' ? 'An account with this email already exists' : 'This username is taken'],
+        [field]: [field === 'email' ? 'An account with this email already exists' : USERNAME_TAKEN],
       });
     }
+  }
+
+  #resetLink(user: User): string {
+    return `${this.#d.publicUrl}/reset-password/${user.id}/${this.#d.links.make('reset-password', user)}`;
   }
 
   #verificationMail(user: User): MailMessage {

@@ -7,11 +7,11 @@ import {
   signUpVerifiedUser,
   verificationLinkFor,
   type Err,
-  type Ok,
 } from '../../../test/api.ts';
 import { startTestServer, TEST_REDIS_URL, testConfig, type TestServer } from '../../../test/harness.ts';
 import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
 import { OutboxMessage } from '../../platform/mail/outbox-message.entity.ts';
+import { User } from './user.entity.ts';
 
 let sink: SmtpSink;
 beforeAll(async () => {
@@ -101,7 +101,7 @@ describe.each(kvEngines)('rate limits and revocation on $engine', ({ env }) => {
   });
   afterAll(async () => srv.close());
 
-  it('blocks an account after repeated attempts with 429 and Retry-After, even with the right password', async () => {
+  it('blocks the address that keeps failing on an account with 429 and Retry-After, even with the right password', async () => {
     const api = jsonClient(srv.baseUrl);
     const { identity } = await signUpVerifiedUser(srv, sink);
     const attempt = (password: string) => api.post<Err>(`${v1}/login`, { email: identity.email, password });
@@ -195,7 +195,7 @@ describe('mail delivery', () => {
     });
     expect(row.attempts).toBe(2);
     expect(row.lastError).toMatch(/451/);
-    expect(uid).toBe((res.body as Ok<{ id: string }>).data.id);
+    expect(uid).toBe((await srv.orm.em.fork().findOneOrFail(User, { email: id.email })).id);
   });
 
   it('a signup refused by validation queues no email', async () => {

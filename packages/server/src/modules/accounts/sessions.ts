@@ -1,37 +1,62 @@
-import { LockMode } from '@mikro-orm/core';
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '../../platform/db/orm.ts';
-import type { KeyValueStore } from '../../platform/kv/kv.ts';
 import { AppError } from '../../transport/errors.ts';
 import { Session } from './session.entity.ts';
+import { SignInCache, type SignInState } from './sign-in-cache.ts';
 import type { User } from './user.entity.ts';
 
 export type SessionsOptions = {
-  kv: KeyValueStore;
   refreshTtlSeconds: number;
-  /** Access tokens of a revoked session are refused until they would have expired anyway. */
-  accessTtlSeconds: number;
+  /** How long this instance believes what the database said about a sign-in (0: ask every time). */
+  cacheTtlMs: number;
+  /** At most this many sign-ins are remembered. */
+  cacheMaxEntries?: number;
   now?: () => Date;
 };
 
 export type IssuedRefresh = { sessionId: string; refresh: string; expiresAt: Date };
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const revokedKey = (sessionId: string) => `revoked-session:${sessionId}`;
 // `<session id>.<secret>`: the id finds the family, the secret proves possession of its current token.
 const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 
 const invalid = () => new AppError('INVALID_REFRESH_TOKEN', 'Invalid, expired or revoked refresh token');
 
+// One indexed lookup (the sessions primary key, then the users primary key) for everything an access
+// token is checked against. Times as epoch milliseconds and the revocation as a boolean: the same types
+// from pg and PGlite.
+const SIGN_IN_SQL = `select s.user_id, s.revoked_at is not null as revoked,
+  (extract(epoch from s.expires_at) * 1000)::float8 as expires_at,
+  u.role, u.is_active, u.email, u.username
+  from sessions s join users u on u.id = s.user_id where s.id = ?`;
+
+type SignInRow = {
+  user_id: string;
+  revoked: boolean;
+  expires_at: number;
+  role: 'user' | 'admin';
+  is_active: boolean;
+  email: string;
+  username: string;
+};
+
 /**
  * Sign-ins and their refresh tokens (RFC 9700 §4.14.2): every use rotates the token; presenting a spent
- * token revokes the whole family, since either the legitimate client or an attacker holds a copy.
+ * token revokes the whole family, since either the legitimate client or an attacker holds a copy. The
+ * sessions table is the one truth about which sign-ins are live, for refresh tokens and access tokens
+ * alike (`current`).
  */
 export class Sessions {
   readonly #o: Required<SessionsOptions>;
+  readonly #cache: SignInCache;
 
   constructor(options: SessionsOptions) {
-    this.#o = { now: () => new Date(), ...options };
+    this.#o = { now: () => new Date(), cacheMaxEntries: 10_000, ...options };
+    this.#cache = new SignInCache({
+      ttlMs: this.#o.cacheTtlMs,
+      maxEntries: this.#o.cacheMaxEntries,
+      now: () => this.#o.now().getTime(),
+    });
   }
 
   /** Starts a sign-in. The caller flushes. */
@@ -79,69 +104,78 @@ export class Sessions {
 
   /**
    * Revokes the sign-in only if `refresh` is its current token: the session id alone (it is in every access
-   * token) is not enough. A sign-in already revoked with this token has its access-token revocation written
-   * again, so a logout retried after a failure never leaves a live access token behind.
+   * token) is not enough. A token already revoked ends nothing more and is not an error: logout is idempotent.
    */
   async revokeByToken(em: EntityManager, refresh: string, reason: string): Promise<boolean> {
     const match = TOKEN.exec(refresh);
     if (!match) return false;
     const [, sessionId, secret] = match as unknown as [string, string, string];
-    const known = await em.count(Session, { id: sessionId, currentTokenHash: sha256(secret) });
-    if (known === 0) return false;
-    return (await this.revoke(em, [sessionId], reason)) > 0;
+    const revoked = await em.nativeUpdate(
+      Session,
+      { id: sessionId, currentTokenHash: sha256(secret), revokedAt: null },
+      { revokedAt: this.#o.now(), revokedReason: reason },
+    );
+    // Only when it ended something: a made-up secret must not keep someone else's sign-in out of the cache.
+    if (revoked > 0) this.#cache.forgetSessions([sessionId]);
+    return revoked > 0;
   }
 
   /**
-   * Revokes sessions and refuses their access tokens from now on; returns how many were still live. All or
-   * nothing, as the client sees it: the rows change in a transaction that commits only once the kv store
-   * has the revocations, so a kv outage (503) leaves every sign-in as it was. A kv entry written by a
-   * transaction that then failed is harmless: `isRevoked` asks the database before believing it.
+   * Revokes sessions, their access tokens included (the authenticator asks the database, `current`);
+   * returns how many were still live. One statement, so all or nothing: a failure (503) ends none of them.
    */
   async revoke(em: EntityManager, sessionIds: string[], reason: string): Promise<number> {
     if (sessionIds.length === 0) return 0;
-    return em.transactional(async (tx) => {
-      const live = await tx.find(
-        Session,
-        { id: { $in: sessionIds }, revokedAt: null },
-        { fields: ['id'], lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
-      );
-      if (live.length > 0)
-        await tx.nativeUpdate(
-          Session,
-          { id: { $in: live.map((s) => s.id) } },
-          { revokedAt: this.#o.now(), revokedReason: reason },
-        );
-      // Every id, live or not: re-asserting an earlier revocation costs nothing and heals a lost entry.
-      await Promise.all(
-        sessionIds.map((id) => this.#o.kv.set(revokedKey(id), reason, this.#o.accessTtlSeconds * 1000)),
-      );
-      return live.length;
-    });
+    const revoked = await em.nativeUpdate(
+      Session,
+      { id: { $in: sessionIds }, revokedAt: null },
+      { revokedAt: this.#o.now(), revokedReason: reason },
+    );
+    this.#cache.forgetSessions(sessionIds);
+    return revoked;
   }
 
   /** Revokes every live session of a user, but `keep` (the caller's own, after a password change). */
   async revokeAllOf(em: EntityManager, userId: string, reason: string, keep?: string): Promise<number> {
-    const live = await em.find(
+    const revoked = await em.nativeUpdate(
       Session,
       { user: userId, revokedAt: null, ...(keep ? { id: { $ne: keep } } : {}) },
-      { fields: ['id'] },
+      { revokedAt: this.#o.now(), revokedReason: reason },
     );
-    return this.revoke(
-      em,
-      live.map((s) => s.id),
-      reason,
-    );
+    this.#cache.forgetUser(userId);
+    return revoked;
   }
 
   /**
-   * Whether access tokens of this sign-in are refused. The kv store answers for every request; the
-   * database is asked only about the few sign-ins the kv store calls revoked, and has the last word: an
-   * entry left by a revocation whose transaction rolled back (a logout answered 503 because Redis froze
-   * after taking the write) must not end a sign-in the client was told is still there. Either store
-   * failing fails the check (503): a revocation is never assumed away.
+   * Call after changing a user's role or status: this instance stops believing what it remembered of
+   * their sign-ins at once (other instances within the cache TTL).
    */
-  async isRevoked(sessionId: string, em: () => EntityManager): Promise<boolean> {
-    if ((await this.#o.kv.get(revokedKey(sessionId))) === null) return false;
-    return (await em().count(Session, { id: sessionId, revokedAt: null })) === 0;
+  forgetUser(userId: string): void {
+    this.#cache.forgetUser(userId);
+  }
+
+  /**
+   * The sign-in `sessionId` as the database has it, if it is live (not revoked, not expired): with its
+   * user's id, role, status, email and username. Remembered for the cache TTL, so a signed-in request
+   * costs one small query per session per TTL and none in between; a database that fails fails the
+   * check (503), never "assume live".
+   */
+  async current(sessionId: string, em: () => EntityManager): Promise<SignInState | null> {
+    const state = await this.#cache.get(sessionId, async () => {
+      const [row] = await em().getConnection().execute<SignInRow[]>(SIGN_IN_SQL, [sessionId]);
+      return row
+        ? {
+            userId: row.user_id,
+            email: row.email,
+            username: row.username,
+            role: row.role,
+            isActive: row.is_active,
+            revoked: row.revoked,
+            expiresAt: Number(row.expires_at),
+          }
+        : null;
+    });
+    if (!state || state.revoked || state.expiresAt <= this.#o.now().getTime()) return null;
+    return state;
   }
 }

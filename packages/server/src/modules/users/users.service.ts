@@ -88,10 +88,14 @@ export class UsersService {
     const deactivated = body.isActive === false && user.isActive;
     if (body.role !== undefined) user.role = body.role;
     if (body.isActive !== undefined) user.isActive = body.isActive;
-    // Access tokens carry the role and outlive a deactivation: end every sign-in so neither lingers.
+    // A demoted or deactivated user is signed out everywhere (the revocation comes first: should the flush
+    // fail, the client retries a change that has not happened, with nobody signed in meanwhile).
     if (demoted || deactivated)
       await this.#sessions.revokeAllOf(this.#em, user.id, deactivated ? 'account-disabled' : 'role-changed');
     await this.#em.flush();
+    // Access tokens are checked against the user's row: once it has changed, this instance must not go on
+    // believing what it remembered of it (a promoted user's old tokens are refused, and they refresh).
+    if (body.role !== undefined || body.isActive !== undefined) this.#sessions.forgetUser(user.id);
     return (await this.#withTaskCounts([user]))[0]!;
   }
 

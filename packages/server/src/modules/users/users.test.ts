@@ -15,6 +15,8 @@ import {
 import type { TestServer } from '../../../test/harness.ts';
 import { useServerWithMail } from '../../../test/server-with-mail.ts';
 import type { SmtpSink } from '../../../test/smtp-sink.ts';
+import { toUserDto } from '../accounts/user-dto.ts';
+import { User as UserEntity } from '../accounts/user.entity.ts';
 
 let sink: SmtpSink;
 let srv: TestServer;
@@ -49,10 +51,12 @@ function expectNoSecrets(res: Res<unknown>) {
 const login = (identity: Identity) =>
   api.post<Ok<TokenPair>>(`${v1}/login`, { email: identity.email, password: identity.password });
 
-const register = async (identity: Identity) => {
-  const res = await api.post<Ok<User>>(`${v1}/register`, identity);
+/** Signs up (unverified); the new user as the contract shows it, read back from the database. */
+const register = async (identity: Identity): Promise<User> => {
+  const res = await api.post(`${v1}/register`, identity);
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.data;
+  // Signup answers no user (it would tell a taken email from a new one).
+  return toUserDto(await srv.orm.em.fork().findOneOrFail(UserEntity, { email: identity.email }));
 };
 
 const list = (query: Record<string, string | number | boolean>, token = admin.tokens.access) =>
@@ -368,9 +372,15 @@ describe('update', () => {
       (await api.get<Ok<User>>(`${users}/${user.id}`, { token: admin.tokens.access })).body.data.role,
     ).toBe('admin');
 
-    // The role travels in the access token: the old one still says user; a promotion ends no sign-in.
-    expectError(await list({}, tokens.access), 403, 'FORBIDDEN');
-    expect((await api.get(`${v1}/profile`, { token: tokens.access })).status).toBe(200);
+    // Access tokens are checked against the user's row: the old one, which says user, is refused at once
+    // (401, anywhere); a promotion ends no sign-in, so a refresh (what the SDK does on a 401) gives a token
+    // with the new role.
+    expectError(await list({}, tokens.access), 401, 'UNAUTHENTICATED');
+    expectError(await api.get(`${v1}/profile`, { token: tokens.access }), 401, 'UNAUTHENTICATED');
+    const refreshed = await api.post<Ok<TokenPair>>(`${v1}/refresh`, { refresh: tokens.refresh });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.data.user.role).toBe('admin');
+    expect((await list({}, refreshed.body.data.access)).status).toBe(200);
 
     const again = await login(identity);
     expect(again.status).toBe(200);

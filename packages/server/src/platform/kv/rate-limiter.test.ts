@@ -53,6 +53,29 @@ describe.each([memoryEngine(), redisEngine()])('RateLimiter on $name', (engine) 
     await login.reset('never-hit');
   });
 
+  it('record counts without refusing, past the limit too', async () => {
+    const login = limiter();
+    const counts = [];
+    for (let i = 0; i < 5; i++) counts.push((await login.record('alice')).count);
+    expect(counts).toEqual([1, 2, 3, 4, 5]);
+    expect((await login.hit('alice')).allowed).toBe(false);
+  });
+
+  it('exhaust refuses the key for the time given, longer than a window, then lets it in again', async () => {
+    const login = limiter();
+    await login.hit('alice');
+    await login.exhaust('alice', 3 * WINDOW);
+    await login.exhaust('bob', 3 * WINDOW); // a key never hit
+    for (const key of ['alice', 'bob']) expect((await login.hit(key)).allowed).toBe(false);
+    await engine.elapse(PAST_WINDOW);
+    // Refused hits do not move the end of the penalty either.
+    expect((await login.hit('alice')).allowed).toBe(false);
+    await engine.elapse(2 * WINDOW);
+    expect(await login.hit('alice')).toEqual({ allowed: true, remaining: 2, retryAfterSeconds: 0 });
+    await login.exhaust('carol', 2_500);
+    expect(await login.hit('carol')).toMatchObject({ allowed: false, retryAfterSeconds: 3 });
+  });
+
   it('counts each key on its own', async () => {
     const login = limiter();
     for (let i = 0; i < 4; i++) await login.hit('alice');

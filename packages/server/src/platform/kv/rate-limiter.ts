@@ -1,4 +1,4 @@
-import { assertDurationMs, type KeyValueStore } from './kv.ts';
+import { assertDurationMs, type KeyValueStore, type WindowCount } from './kv.ts';
 
 export type RateLimiterOptions = {
   store: KeyValueStore;
@@ -46,13 +46,29 @@ export class RateLimiter {
   }
 
   async hit(key: string): Promise<RateLimitResult> {
-    const { count, resetAt } = await this.#store.incrementWindow(this.#key(key), this.windowMs);
+    const { count, resetAt } = await this.record(key);
     const allowed = count <= this.limit;
     return {
       allowed,
       remaining: Math.max(0, this.limit - count),
       retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((resetAt - this.#now()) / 1000)),
     };
+  }
+
+  /** Counts one hit, refusing nothing: the hits in the window so far, for a policy that grows with them. */
+  record(key: string): Promise<WindowCount> {
+    return this.#store.incrementWindow(this.#key(key), this.windowMs);
+  }
+
+  /**
+   * Spends what is left of the key's budget and keeps it spent for `forMs` from now, whatever was left of
+   * its window: every hit until then is refused, with a Retry-After counting down to that moment. A
+   * penalty longer than a window, for a client that goes on failing while a target is under attack.
+   */
+  async exhaust(key: string, forMs: number): Promise<void> {
+    assertDurationMs('forMs', forMs);
+    // A counter at the limit: the next increment is over it. The store keeps this TTL through increments.
+    await this.#store.set(this.#key(key), String(this.limit), forMs);
   }
 
   /** Forgets the key's hits, e.g. the failed sign-ins of an account that has just signed in. */
