@@ -1,5 +1,6 @@
 /**
- * The gate on the published contract, `docs/openapi.json` (issue 7).
+ * The gate on the published contract, `docs/openapi.json`: integrators generate clients from it, so a
+ * breaking change needs a new major version.
  *
  *   node packages/server/src/openapi-check.ts            (npm run openapi:check)
  *   node packages/server/src/openapi-check.ts --publish  (npm run openapi:publish)

@@ -1,5 +1,5 @@
 /**
- * The browser's sign-in (issue 6): the access token in the page's memory only, the refresh token in an
+ * The browser's sign-in: the access token in the page's memory only, the refresh token in an
  * HttpOnly cookie; a reload picks the sign-in up again from the cookie; a sign-in revoked elsewhere sends
  * the user to /login with a message at the next navigation; the dashboard's three reads travel as one
  * batched tRPC request.

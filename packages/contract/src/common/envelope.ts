@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ErrorCodeSchema } from './error-codes.ts';
 
 /**
- * Every answer is an envelope (PrimeTask document §5.2, plus a machine-readable `code` on errors).
+ * Every answer is an envelope: `success`, a human `message` and the `data`, or on failure a machine-readable
+ * `code` (clients branch on it) and per-field `errors`.
  * Success: `{ success: true, message, data }`; error: `{ success: false, message, code, errors? }`.
  */
 export const successEnvelope = <T extends z.ZodType>(data: T) =>

@@ -7,7 +7,8 @@ const legacy = (description: string) =>
   `Deprecated: the file-sharing API's original path, kept for its clients. ${description}`;
 
 /**
- * The file-sharing document's original paths, served by the same handlers as their /api/v1 counterparts.
+ * The deprecated paths of the original file-sharing API (`/api/signup/`, `/api/upload/`, ...), kept for its
+ * existing clients and served by the same handlers as their /api/v1 counterparts.
  * New clients use /api/v1.
  */
 export const legacyContract = c.router({

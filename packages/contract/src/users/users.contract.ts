@@ -12,7 +12,7 @@ import {
 
 const c = initContract();
 
-/** Administration of accounts, at the PrimeTask document's `/auth/admin/users`. */
+/** Administration of accounts (admins only), under `/auth/admin/users`. */
 export const usersContract = c.router(
   {
     list: {

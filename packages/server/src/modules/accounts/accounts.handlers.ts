@@ -122,7 +122,7 @@ export function createAuthHandlers({
   };
 }
 
-/** The file-sharing document's original paths: the very same handlers. */
+/** The deprecated account paths of the original file-sharing API: the very same handlers. */
 export const createLegacyHandlers = (auth: RouterHandlers<Contract['auth']>) => ({
   signup: auth.register,
   login: auth.login,

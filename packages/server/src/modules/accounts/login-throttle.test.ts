@@ -1,5 +1,5 @@
 /**
- * Password guessing is throttled without handing anybody a lockout (issue 12): an attacker's failures
+ * Password guessing is throttled without handing anybody a lockout: an attacker's failures
  * refuse the attacker's address, never the owner signing in from an address of their own. Client
  * addresses come from X-Forwarded-For, which the server trusts from loopback (TRUST_PROXY=loopback).
  */

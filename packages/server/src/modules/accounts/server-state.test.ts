@@ -20,7 +20,7 @@ import { Session } from './session.entity.ts';
 import { User } from './user.entity.ts';
 
 /**
- * Issue 12, point 4: an access token's claims say who it was issued to, and nothing more. What it may do
+ * An access token's claims say who it was issued to, and nothing more. What it may do
  * rests on the database: its session exists, is live and belongs to `sub`; the role and the active state
  * are the user row's. Point 6 (part): a password change keeps this sign-in and ends every other one.
  */

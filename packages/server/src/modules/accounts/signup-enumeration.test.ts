@@ -1,5 +1,5 @@
 /**
- * Signup and login do not tell who has an account (issue 12): a taken email gets the very answer a new
+ * Signup and login do not tell who has an account: a taken email gets the very answer a new
  * one gets, in the same time, and its owner an email instead; an unknown account's login takes as long as
  * a wrong password's. Over every route that serves them: REST, the legacy paths and tRPC.
  */

@@ -66,7 +66,7 @@ export const createFilesHandlers = ({
   },
 });
 
-/** The file-sharing document's paths, answered by the same handlers. */
+/** The deprecated file paths of the original file-sharing API, answered by the same handlers. */
 export const createLegacyFilesHandlers = (handlers: FilesHandlers) => ({
   upload: handlers.upload,
   listUploadedFiles: handlers.list,

@@ -1,5 +1,5 @@
 /**
- * The file-sharing document's test cases, word for word, against its original (deprecated) paths only:
+ * The original file-sharing API's test cases, word for word, against its deprecated paths only:
  * POST /api/signup/, POST /api/login/, GET /api/verify-email/:uid/:token/, POST /api/upload/,
  * GET /api/list-uploaded-files/ and GET /api/download-file/:id/.
  */
