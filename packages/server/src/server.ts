@@ -6,6 +6,7 @@ import { startStorageSweeper } from './modules/files/storage-sweep.ts';
 import { closeOrm, createOrm, migrate, type Orm } from './platform/db/orm.ts';
 import type { Logger } from './platform/logger.ts';
 import { createPlatform, type Platform } from './platform/platform.ts';
+import { settledWithin } from './platform/settled-within.ts';
 import { S3BlobStorage } from './platform/storage/s3-storage.ts';
 import { answerParserErrors } from './transport/client-errors.ts';
 
@@ -85,9 +86,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           logger.warn(
             'uploads still being cleaned up at the shutdown timeout; the sweep removes what remains',
           );
-        await bounded(sweeper.stop(), left());
-        await platform?.close({ timeoutMs: left() });
-        await bounded(record(orm, 'server.stopped', {}), left()).catch(() => undefined);
+        await settledWithin(sweeper.stop(), left());
+        // A stuck SMTP send may take all the mail dispatcher is given: keep back a little for recording
+        // the stop and closing the database, which a stuck mail server must not cost.
+        const reserve = Math.min(1_000, config.shutdownTimeoutMs * 0.2);
+        await platform?.close({ timeoutMs: Math.max(0, left() - reserve) });
+        await settledWithin(record(orm, 'server.stopped', {}), left());
         if ((await closeOrm(orm, left())) === 'timed-out')
           logger.warn('the database did not close in time; exiting anyway');
       })());
@@ -96,17 +100,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await platform?.close();
     await closeOrm(orm, config.shutdownTimeoutMs);
     throw e;
-  }
-}
-
-/** `work`, or nothing once `ms` have passed: shutdown waits for nothing longer than its budget. */
-async function bounded<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Orm } from '../../platform/db/orm.ts';
 import { DependencyUnavailableError } from '../../platform/dependency.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { settledWithin } from '../../platform/settled-within.ts';
 import { deleteOrphanedBlobs, type BlobStorage } from '../../platform/storage/storage.ts';
 import { StoredFile } from './stored-file.entity.ts';
 
@@ -103,20 +104,7 @@ export function startStorageSweeper(
     stop: async () => {
       controller.abort(new Error('the storage sweeper was stopped'));
       clearTimeout(timer);
-      if (running) await waitAtMost(running, stopTimeoutMs);
+      if (running) await settledWithin(running, stopTimeoutMs);
     },
   };
-}
-
-async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  try {
-    await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

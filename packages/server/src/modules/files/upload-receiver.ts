@@ -1,5 +1,6 @@
 import { FILE_TYPES, type FileType } from '@taskvault/contract';
 import { pipeline, type Readable } from 'node:stream';
+import { settledWithin } from '../../platform/settled-within.ts';
 import type { BlobStorage } from '../../platform/storage/storage.ts';
 import { BlobTooLargeError } from '../../platform/storage/storage.ts';
 import { AppError } from '../../transport/errors.ts';
@@ -81,15 +82,10 @@ export class UploadReceiver {
    */
   async settled(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
+    // Again while there are any: discarding a write that failed starts another piece of work.
     while (this.#inFlight.size > 0) {
       const left = deadline - Date.now();
-      if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...this.#inFlight]),
-        new Promise((resolve) => (timer = setTimeout(resolve, left))),
-      ]);
-      clearTimeout(timer);
+      if (left <= 0 || !(await settledWithin(Promise.allSettled([...this.#inFlight]), left))) return false;
     }
     return true;
   }

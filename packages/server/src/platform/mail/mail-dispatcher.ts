@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Orm } from '../db/orm.ts';
 import { DependencyUnavailableError } from '../dependency.ts';
+import { settledWithin } from '../settled-within.ts';
 import type { MailTransport } from './mail-transport.ts';
 import { OutboxMessage } from './outbox-message.entity.ts';
 
@@ -129,13 +130,7 @@ export class MailDispatcher {
     this.#timer = undefined;
     const runs = [this.#inFlight, ...this.#runs].filter((run) => run !== undefined);
     if (runs.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      Promise.all(runs).then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    if (finished) return;
+    if (await settledWithin(Promise.all(runs), timeoutMs)) return;
     this.#abandon.abort(new Error('the mail dispatcher stopped'));
     this.#logger.warn(
       { timeoutMs },
