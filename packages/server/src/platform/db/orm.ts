@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../../config/env.ts';
 import { entities } from './entities.ts';
 import { migrationsList } from './migrations/index.ts';
+import { settledWithin } from '../settled-within.ts';
 
 /** The ORM as the rest of the code sees it: the same API whether PGlite or PostgreSQL is underneath. */
 export type Orm = MikroORM<AbstractSqlDriver, EntityManager>;
@@ -144,14 +145,8 @@ export async function pendingMigrations(orm: Orm): Promise<number> {
  * forever for connections that will never answer, and shutdown must not hang on it.
  */
 export async function closeOrm(orm: Orm, ms: number): Promise<'closed' | 'timed-out'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timed-out'>((resolve) => {
-    timer = setTimeout(() => resolve('timed-out'), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([orm.close().then(() => 'closed' as const), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const closing = orm.close();
+  if (!(await settledWithin(closing, ms))) return 'timed-out';
+  await closing; // a failure to close is the caller's to see, as before
+  return 'closed';
 }
