@@ -8,6 +8,7 @@ import { tasksContract } from './tasks/tasks.contract.ts';
 import { usersContract } from './users/users.contract.ts';
 
 export * from './common/index.ts';
+export * from './contract-routes.ts';
 export * from './system/system.schemas.ts';
 export * from './auth/auth.schemas.ts';
 export * from './users/users.schemas.ts';

@@ -31,6 +31,7 @@ import { GuessThrottle } from './platform/kv/guess-throttle.ts';
 import { RateLimiter } from './platform/kv/rate-limiter.ts';
 import type { Platform } from './platform/platform.ts';
 import { SystemService } from './modules/system/system.service.ts';
+import { openApiDocuments } from './openapi/documents.ts';
 import type { Orm } from './platform/db/orm.ts';
 import type { Logger } from './platform/logger.ts';
 import type { Authenticator, RequestContext } from './transport/context.ts';
@@ -39,8 +40,6 @@ import type { RouterHandlers } from './transport/handlers.ts';
 import { errorEnvelopeHandler, unmatchedRoute, wrongMethod } from './transport/http-errors.ts';
 import { jsonBody, trpcJsonBody } from './transport/json-body.ts';
 import type { FileReceiver } from './transport/multipart.ts';
-import { openApi31To30 } from './transport/openapi-30.ts';
-import { contractToOpenApi, TASKVAULT_API_INFO } from './transport/openapi.ts';
 import { requireContentType, restRouter } from './transport/rest.ts';
 import { RouteTable } from './transport/route-table.ts';
 import { buildTrpcRouter, trpcErrorHeaders, type TrpcContext } from './transport/trpc.ts';
@@ -185,8 +184,7 @@ export const redactUrl = (url: string): string =>
 export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
   const { config, orm, logger, contract, handlers, authenticate, receiveFile } = options;
   const routes = new RouteTable(contract);
-  const openApi = contractToOpenApi(contract, {
-    ...TASKVAULT_API_INFO,
+  const { v31: openApi, v30: openApi30 } = openApiDocuments(contract, {
     version: config.version,
     serverUrl: config.publicUrl,
   });
@@ -285,7 +283,6 @@ export function createHttpApp<C extends AppRouter>(options: HttpAppOptions<C>) {
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     res.json(openApi);
   });
-  const openApi30 = openApi31To30(openApi); // For tools that do not read OpenAPI 3.1 yet.
   app.get(`${API_PREFIX}/openapi-3.0.json`, (_req, res) => res.json(openApi30));
   app.use(cookieParser());
   app.use(

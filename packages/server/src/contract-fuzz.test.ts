@@ -33,8 +33,7 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
-import { contract, type RouteMetadata } from '@taskvault/contract';
-import { isAppRoute, type AppRouter } from '@ts-rest/core';
+import { contract, contractRoutes, type RouteMetadata } from '@taskvault/contract';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSession, registerAndLogin } from '../test/api.ts';
@@ -46,7 +45,7 @@ import {
   type Schema,
 } from '../test/json-schema-arbitrary.ts';
 import { rawRequest, type RawRequest, type RawResponse } from '../test/raw-http.ts';
-import { buildOpenApiDocuments } from './openapi-dump.ts';
+import { buildOpenApiDocuments } from './openapi/documents.ts';
 
 // eslint-disable-next-line no-restricted-properties -- the test's own knobs, not the server's configuration
 const { FUZZ_SEED, FUZZ_RUNS, FUZZ_REPORT } = process.env;
@@ -92,12 +91,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
 /** Each operation's access level, from the contract the document is built from (keyed by operationId). */
 const accessById = new Map<string, Access>();
-(function visit(router: AppRouter, prefix: string[]) {
-  for (const [key, node] of Object.entries(router)) {
-    if (isAppRoute(node)) accessById.set([...prefix, key].join('.'), (node.metadata as RouteMetadata).access);
-    else visit(node, [...prefix, key]);
-  }
-})(contract, []);
+for (const { path, route } of contractRoutes(contract))
+  accessById.set(path.join('.'), (route.metadata as RouteMetadata).access);
 
 const accessOf = (id: string): Access => {
   const access = accessById.get(id);

@@ -1,11 +1,10 @@
 import {
-  isAppRoute,
   type AppRoute,
   type AppRouter,
   type ServerInferRequest,
   type ServerInferResponses,
 } from '@ts-rest/core';
-import type { RouteMetadata } from '@taskvault/contract';
+import { contractRoutes, type RouteMetadata } from '@taskvault/contract';
 import type { RequestContext } from './context.ts';
 import { rejectNulCharacters } from './input-guards.ts';
 import type { ReceivedFile } from './multipart.ts';
@@ -40,25 +39,20 @@ export type AnyRouteHandler = (
 export type RouteEntry = { path: string[]; route: AppRoute; handler: AnyRouteHandler };
 
 /** Visits every route of the contract with its handler, depth first, with its key path (`['system', 'health']`). */
-export function* routeEntries(
-  contract: AppRouter,
-  handlers: unknown,
-  path: string[] = [],
-): Generator<RouteEntry> {
-  for (const [key, node] of Object.entries(contract)) {
-    const h = (handlers as Record<string, unknown>)[key];
-    if (isAppRoute(node)) {
-      if (typeof h !== 'function') throw new Error(`No handler for route ${[...path, key].join('.')}`);
-      const handler = h as AnyRouteHandler;
-      // Both transports dispatch through here: input checks common to every route live in one place.
-      const guarded: AnyRouteHandler = async (input, ctx) => {
-        rejectNulCharacters(input as Parameters<typeof rejectNulCharacters>[0]);
-        return handler(input, ctx);
-      };
-      yield { path: [...path, key], route: node, handler: guarded };
-    } else {
-      yield* routeEntries(node, h ?? {}, [...path, key]);
-    }
+export function* routeEntries(contract: AppRouter, handlers: unknown): Generator<RouteEntry> {
+  for (const { path, route } of contractRoutes(contract)) {
+    const h = path.reduce<unknown>(
+      (node, key) => (node as Record<string, unknown> | undefined)?.[key],
+      handlers,
+    );
+    if (typeof h !== 'function') throw new Error(`No handler for route ${path.join('.')}`);
+    const handler = h as AnyRouteHandler;
+    // Both transports dispatch through here: input checks common to every route live in one place.
+    const guarded: AnyRouteHandler = async (input, ctx) => {
+      rejectNulCharacters(input as Parameters<typeof rejectNulCharacters>[0]);
+      return handler(input, ctx);
+    };
+    yield { path, route, handler: guarded };
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { contract } from '@taskvault/contract';
-import { isAppRoute, type AppRoute, type AppRouter } from '@ts-rest/core';
+import { contract, contractRoutes, isMultipartRoute } from '@taskvault/contract';
+import type { AppRoute } from '@ts-rest/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { adminSession } from '../../test/api.ts';
@@ -18,20 +18,16 @@ const BODY = `{${PROTOTYPE_KEYS.map((k) => `"${k}":1`).join(',')}}`;
 
 type Entry = { name: string; route: AppRoute };
 
-function* walk(router: AppRouter, prefix: string[] = []): Generator<Entry> {
-  for (const [key, node] of Object.entries(router)) {
-    if (isAppRoute(node)) yield { name: [...prefix, key].join('.'), route: node };
-    else yield* walk(node, [...prefix, key]);
-  }
-}
-
-const entries = [...walk(contract)];
+const entries: Entry[] = [...contractRoutes(contract)].map(({ path, route }) => ({
+  name: path.join('.'),
+  route,
+}));
 const jsonBodyRoutes = entries.filter(
   ({ route }) =>
     route.method !== 'GET' &&
     'body' in route &&
     route.body instanceof z.ZodObject &&
-    !('contentType' in route && route.contentType === 'multipart/form-data'),
+    !isMultipartRoute(route),
 );
 const queryRoutes = entries.filter(({ route }) => route.query instanceof z.ZodObject);
 
@@ -115,9 +111,7 @@ describe('JSON keys named like Object.prototype members', () => {
 });
 
 describe('multipart fields named like Object.prototype members', () => {
-  const uploads = entries.filter(
-    ({ route }) => 'contentType' in route && route.contentType === 'multipart/form-data',
-  );
+  const uploads = entries.filter(({ route }) => isMultipartRoute(route));
 
   it.each(uploads.map((e) => [e.name, e] as const))(
     'REST %s: 400 naming each of them',

@@ -1,4 +1,5 @@
-import { isAppRoute, type AppRoute, type AppRouter } from '@ts-rest/core';
+import { contractRoutes, isMultipartRoute } from '@taskvault/contract';
+import type { AppRoute, AppRouter } from '@ts-rest/core';
 import { createExpressEndpoints, RequestValidationError } from '@ts-rest/express';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { Readable } from 'node:stream';
@@ -50,8 +51,12 @@ export type RestOptions = {
   receiveFile?: FileReceiver | undefined;
 };
 
-const isMultipart = (route: AppRoute) =>
-  'contentType' in route && route.contentType === 'multipart/form-data';
+/** Puts `value` at a key path of a nested record, creating the levels on the way. */
+const placeAt = (tree: Record<string, unknown>, path: string[], value: unknown) => {
+  let node = tree;
+  for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[path.at(-1)!] = value;
+};
 
 /**
  * A multipart route's body as the server validates it: the text fields only. The file part never reaches
@@ -77,12 +82,14 @@ function splitMultipartBody(route: AppRoute): { fileField: string; fields: z.Zod
 
 /** The contract with every multipart route's body reduced to its text fields. */
 function serverContract(contract: AppRouter): AppRouter {
-  return Object.fromEntries(
-    Object.entries(contract).map(([key, node]) => {
-      if (!isAppRoute(node)) return [key, serverContract(node)];
-      return [key, isMultipart(node) ? { ...node, body: splitMultipartBody(node).fields } : node];
-    }),
-  ) as AppRouter;
+  const server: Record<string, unknown> = {};
+  for (const { path, route } of contractRoutes(contract))
+    placeAt(
+      server,
+      path,
+      isMultipartRoute(route) ? { ...route, body: splitMultipartBody(route).fields } : route,
+    );
+  return server as AppRouter;
 }
 
 /**
@@ -94,8 +101,6 @@ export function restRouter({ contract, handlers, authenticate, receiveFile }: Re
   const router = express.Router();
   const implementation: Record<string, unknown> = {};
   for (const { path, route, handler } of routeEntries(contract, handlers)) {
-    let node = implementation;
-    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
     const serve = async ({
       params,
       query,
@@ -115,13 +120,13 @@ export function restRouter({ contract, handlers, authenticate, receiveFile }: Re
       }
       return result;
     };
-    if (isMultipart(route)) {
+    if (isMultipartRoute(route)) {
       if (!receiveFile)
         throw new Error(`${route.method} ${route.path} takes a file, but no receiver was given`);
       const upload = multipartBody({ fileField: splitMultipartBody(route).fileField, receive: receiveFile });
-      node[path.at(-1)!] = { middleware: [upload], handler: serve };
+      placeAt(implementation, path, { middleware: [upload], handler: serve });
     } else {
-      node[path.at(-1)!] = serve;
+      placeAt(implementation, path, serve);
     }
   }
   const enforceAccess: RequestHandler = async (req, _res, next) => {

@@ -1,5 +1,5 @@
+import { contractRoutes } from '@taskvault/contract';
 import type { AppRoute, AppRouter } from '@ts-rest/core';
-import { isAppRoute } from '@ts-rest/core';
 
 /** The request's full path, whatever router it is mounted under, without the query string. */
 export const fullPath = (req: { originalUrl: string }): string => req.originalUrl.split('?')[0] ?? '/';
@@ -32,19 +32,13 @@ export class RouteTable {
   readonly #routes: CompiledRoute[] = [];
 
   constructor(contract: AppRouter) {
-    const visit = (node: AppRouter) => {
-      for (const child of Object.values(node)) {
-        if (isAppRoute(child))
-          this.#routes.push({
-            method: child.method,
-            pattern: compile(child.path),
-            rank: rankOf(child.path),
-            route: child,
-          });
-        else visit(child);
-      }
-    };
-    visit(contract);
+    for (const { route } of contractRoutes(contract))
+      this.#routes.push({
+        method: route.method,
+        pattern: compile(route.path),
+        rank: rankOf(route.path),
+        route,
+      });
   }
 
   /**

@@ -2,7 +2,7 @@
  * Writes the Postman collection (`docs/postman_collection.json`), converted from the OpenAPI 3.0 rendition of
  * the contract with openapi-to-postmanv2, without starting a server:
  *
- *   node packages/server/src/postman.ts [out-file]   (`npm run postman`; default: docs/postman_collection.json)
+ *   node packages/server/src/cli/postman.ts [out-file]   (`npm run postman`; default: docs/postman_collection.json)
  *
  * On top of the conversion: collection variables `baseUrl`, `accessToken` and `refreshToken`; bearer
  * `{{accessToken}}` for the whole collection and `noauth` on public requests; login and refresh store the
@@ -10,19 +10,17 @@
  * the content's place, example values faked from a fixed seed, no timestamps, formatted by prettier), so the
  * committed file changes only when the API does; postman.test.ts fails when it is stale.
  */
-import { contract } from '@taskvault/contract';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { convertV2 } from 'openapi-to-postmanv2';
 import { format, resolveConfig } from 'prettier';
-import { openApi31To30 } from './transport/openapi-30.ts';
-import { contractToOpenApi, TASKVAULT_API_INFO } from './transport/openapi.ts';
+import { buildOpenApiDocuments } from '../openapi/documents.ts';
 
 export const POSTMAN_COLLECTION_FILE = path.resolve(
   import.meta.dirname,
-  '../../../docs/postman_collection.json',
+  '../../../../docs/postman_collection.json',
 );
 export const DEFAULT_BASE_URL = 'http://localhost:3000';
 
@@ -59,15 +57,7 @@ type OpenApi30 = {
 
 /** The OpenAPI 3.0 document, as `openapi-dump.ts` writes it (server URL: the local default). */
 function openApi30(): OpenApi30 {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  const v31 = contractToOpenApi(contract, {
-    ...TASKVAULT_API_INFO,
-    version: pkg.version,
-    serverUrl: DEFAULT_BASE_URL,
-  });
-  return openApi31To30(v31) as unknown as OpenApi30;
+  return buildOpenApiDocuments(DEFAULT_BASE_URL).v30 as unknown as OpenApi30;
 }
 
 /** mulberry32: a small seeded PRNG, so values the converter fakes (parameters without examples) are stable. */

@@ -1,22 +1,19 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import {
   contract,
+  contractRoutes,
   ErrorEnvelopeSchema,
   errorStatus,
   TaskSchema,
   type RouteMetadata,
 } from '@taskvault/contract';
-import { isAppRoute, type AppRoute, type AppRouter } from '@ts-rest/core';
+import type { AppRoute, AppRouter } from '@ts-rest/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/harness.ts';
 
 /** Every route of the real contract with its key path, as the transports see it. */
-const routes = (router: AppRouter, prefix: string[] = []): Array<[string, AppRoute]> =>
-  Object.entries(router).flatMap(([key, node]) =>
-    isAppRoute(node)
-      ? [[[...prefix, key].join('.'), node] as [string, AppRoute]]
-      : routes(node, [...prefix, key]),
-  );
+const routes = (router: AppRouter): Array<[string, AppRoute]> =>
+  [...contractRoutes(router)].map(({ path, route }) => [path.join('.'), route]);
 
 type Media = { schema?: unknown; example?: unknown; examples?: Record<string, { value: unknown }> };
 type Link = { operationId: string; parameters: Record<string, string>; description?: string };

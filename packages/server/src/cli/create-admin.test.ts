@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { User } from './modules/accounts/user.entity.ts';
-import { createOrm } from './platform/db/orm.ts';
+import { User } from '../modules/accounts/user.entity.ts';
+import { createOrm } from '../platform/db/orm.ts';
 
 const run = promisify(execFile);
 const script = path.join(import.meta.dirname, 'create-admin.ts');

@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config/env.ts';
-import { createAdmin } from './modules/accounts/create-admin.ts';
-import { PasswordHasher } from './modules/accounts/password-hasher.ts';
-import { createOrm, migrate } from './platform/db/orm.ts';
-import { AppError } from './transport/errors.ts';
+import { loadConfig } from '../config/env.ts';
+import { createAdmin } from '../modules/accounts/create-admin.ts';
+import { PasswordHasher } from '../modules/accounts/password-hasher.ts';
+import { createOrm, migrate } from '../platform/db/orm.ts';
+import { AppError } from '../transport/errors.ts';
 
 /**
  * `npm run create-admin -- --email a@example.com --username admin`: creates (or promotes) an administrator.

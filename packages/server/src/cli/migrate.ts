@@ -1,5 +1,5 @@
-import { loadConfig } from './config/env.ts';
-import { createOrm, migrate } from './platform/db/orm.ts';
+import { loadConfig } from '../config/env.ts';
+import { createOrm, migrate } from '../platform/db/orm.ts';
 
 /** `npm run db:migrate`: applies pending migrations to the configured database and exits. */
 const config = loadConfig();

@@ -3,7 +3,7 @@
    the before/after pairs are plain JSON, edited in place. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildOpenApiDocuments } from '../openapi-dump.ts';
+import { buildOpenApiDocuments } from './documents.ts';
 import { breakingChanges, gateOf, majorRaised, type BreakKind } from './openapi-diff.ts';
 
 type Json = Record<string, unknown>;

@@ -2,12 +2,12 @@
  * The gate on the published contract, `docs/openapi.json`: integrators generate clients from it, so a
  * breaking change needs a new major version.
  *
- *   node packages/server/src/openapi-check.ts            (npm run openapi:check)
- *   node packages/server/src/openapi-check.ts --publish  (npm run openapi:publish)
+ *   node packages/server/src/cli/openapi-check.ts            (npm run openapi:check)
+ *   node packages/server/src/cli/openapi-check.ts --publish  (npm run openapi:publish)
  *
  * Check: builds the OpenAPI 3.1 document from the contract (as `openapi-dump.ts` does), compares it with the
  * committed one and prints every breaking change (kind, where, detail; what counts is described in
- * `transport/openapi-diff.ts`). Exits 1 when something breaks and the server package's major version
+ * `openapi/openapi-diff.ts`). Exits 1 when something breaks and the server package's major version
  * (minor, for 0.x) was not raised. Additions pass; if the committed document is merely out of date, it says
  * so without failing.
  *
@@ -16,10 +16,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildOpenApiDocuments, openApiJson } from './openapi-dump.ts';
-import { gateOf, type Gate } from './transport/openapi-diff.ts';
+import { buildOpenApiDocuments } from '../openapi/documents.ts';
+import { gateOf, type Gate } from '../openapi/openapi-diff.ts';
+import { openApiJson } from './openapi-dump.ts';
 
-export const PUBLISHED_OPENAPI = fileURLToPath(new URL('../../../docs/openapi.json', import.meta.url));
+export const PUBLISHED_OPENAPI = fileURLToPath(new URL('../../../../docs/openapi.json', import.meta.url));
 
 const print = (gate: Gate) => {
   for (const b of gate.breaks) console.log(`  ${b.kind}  ${b.where}\n      ${b.detail}`);

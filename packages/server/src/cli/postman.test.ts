@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import newman, { type NewmanRunSummary } from 'newman';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test/harness.ts';
+import { startTestServer, type TestServer } from '../../test/harness.ts';
 import {
   buildPostmanCollection,
   POSTMAN_COLLECTION_FILE,

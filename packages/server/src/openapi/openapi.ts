@@ -1,5 +1,6 @@
-import { isAppRoute, isAppRouteOtherResponse, type AppRoute, type AppRouter } from '@ts-rest/core';
+import { isAppRouteOtherResponse, type AppRoute, type AppRouter } from '@ts-rest/core';
 import {
+  contractRoutes,
   ErrorEnvelopeSchema,
   errorStatus,
   resources,
@@ -130,13 +131,6 @@ const rewriteRefs = (node: unknown): unknown => {
   }
   return node;
 };
-
-function* walk(router: AppRouter, prefix: string[] = []): Generator<[string[], AppRoute]> {
-  for (const [key, node] of Object.entries(router)) {
-    if (isAppRoute(node)) yield [[...prefix, key], node];
-    else yield* walk(node, [...prefix, key]);
-  }
-}
 
 const parametersOf = (
   schemas: SchemaCollector,
@@ -306,7 +300,7 @@ function addLinks(paths: Record<string, PathItemObject>, components: Record<stri
   }
 }
 
-/** What the document says of the API, wherever it is built (the server, `openapi-dump.ts`). */
+/** What the document says of the API, wherever it is built (`documents.ts`). */
 export const TASKVAULT_API_INFO = {
   title: 'Taskvault API',
   description:
@@ -364,7 +358,7 @@ export function contractToOpenApi(contract: AppRouter, info: OpenApiInfo): OpenA
   };
 
   const paths: Record<string, PathItemObject> = {};
-  for (const [keyPath, route] of walk(contract)) {
+  for (const { path: keyPath, route } of contractRoutes(contract)) {
     const metadata = route.metadata as RouteMetadata;
     const op: OperationObject = {
       operationId: keyPath.join('.'),
