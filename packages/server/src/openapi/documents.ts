@@ -1,19 +1,19 @@
 import { contract } from '@taskvault/contract';
 import type { AppRouter } from '@ts-rest/core';
 import { readFileSync } from 'node:fs';
+import type { OpenAPIObject as OpenApi30 } from 'openapi3-ts/oas30';
 import type { OpenAPIObject } from 'openapi3-ts/oas31';
-import { openApi31To30 } from './openapi-30.ts';
 import { contractToOpenApi, TASKVAULT_API_INFO } from './openapi.ts';
 
-export type OpenApiDocuments = { v31: OpenAPIObject; v30: ReturnType<typeof openApi31To30> };
+export type OpenApiDocuments = { v31: OpenAPIObject; v30: OpenApi30 };
 
 /** A contract's OpenAPI 3.1 document and its 3.0.3 rendition (for tools that do not read 3.1 yet). */
 export function openApiDocuments(
   of: AppRouter,
   { version, serverUrl }: { version: string; serverUrl: string },
 ): OpenApiDocuments {
-  const v31 = contractToOpenApi(of, { ...TASKVAULT_API_INFO, version, serverUrl });
-  return { v31, v30: openApi31To30(v31) };
+  const info = { ...TASKVAULT_API_INFO, version, serverUrl };
+  return { v31: contractToOpenApi(of, info), v30: contractToOpenApi(of, info, '3.0') as OpenApi30 };
 }
 
 /**

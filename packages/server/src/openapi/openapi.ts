@@ -22,30 +22,48 @@ import {
   type SchemaObject,
 } from 'openapi3-ts/oas31';
 import { z } from 'zod';
+import { schemaTo30 } from './openapi-30.ts';
 
 type Io = 'input' | 'output';
 type Json = Record<string, unknown>;
 
 /**
- * Converts zod schemas to JSON Schema 2020-12 (which OpenAPI 3.1 uses as is). Schemas that carry a
- * `.meta({ id })` become shared components and are referenced, so the error envelope, for one, is
- * described once.
+ * The OpenAPI version a document is written in: 3.1, whose schemas are JSON Schema 2020-12, or 3.0.3, for
+ * tools that do not read 3.1 yet.
+ */
+export type OpenApiVersion = '3.1' | '3.0';
+
+/**
+ * Converts zod schemas to the Schema Objects of an OpenAPI version: JSON Schema 2020-12 for 3.1 (used as
+ * is), zod's `openapi-3.0` target for 3.0, finished by `schemaTo30`. Schemas that carry a `.meta({ id })`
+ * become shared components and are referenced, so the error envelope, for one, is described once.
  */
 class SchemaCollector {
   readonly components: Record<string, SchemaObject> = {};
 
+  readonly version: OpenApiVersion;
+
+  constructor(version: OpenApiVersion) {
+    this.version = version;
+  }
+
   convert(schema: unknown, io: Io): SchemaObject {
     if (!(schema instanceof z.ZodType)) return {};
+    const target = this.version === '3.0' ? 'openapi-3.0' : 'draft-2020-12';
+    // 2020-12 keeps shared schemas under `$defs`, the older dialects under `definitions`.
     const {
       $schema: _,
       $defs,
+      definitions,
       ...root
-    } = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json & {
+    } = z.toJSONSchema(schema, { io, target, unrepresentable: 'any' }) as Json & {
       $defs?: Record<string, Json>;
+      definitions?: Record<string, Json>;
     };
-    for (const [id, def] of Object.entries($defs ?? {}))
-      this.components[id] = rewriteRefs(def) as SchemaObject;
-    return rewriteRefs(root) as SchemaObject;
+    const finish = (s: Json) =>
+      (this.version === '3.0' ? schemaTo30(rewriteRefs(s)) : rewriteRefs(s)) as SchemaObject;
+    for (const [id, def] of Object.entries($defs ?? definitions ?? {})) this.components[id] = finish(def);
+    return finish(root);
   }
 
   /**
@@ -58,6 +76,7 @@ class SchemaCollector {
     if (!schema || typeof schema !== 'object' || depth > 12) return undefined;
     const s = schema as Json;
     if (Array.isArray(s.examples) && s.examples.length > 0) return s.examples[0];
+    if ('example' in s) return s.example;
     if ('const' in s) return s.const;
     if ('default' in s) return s.default;
     if (typeof s.$ref === 'string')
@@ -101,7 +120,8 @@ class SchemaCollector {
   }
 }
 
-const hasOwnExample = (s: Json) => Array.isArray(s.examples) || 'default' in s || 'const' in s;
+const hasOwnExample = (s: Json) =>
+  Array.isArray(s.examples) || 'example' in s || 'default' in s || 'const' in s;
 
 const exampleString = (s: Json): string => {
   const byFormat: Record<string, string> = {
@@ -124,7 +144,7 @@ const rewriteRefs = (node: unknown): unknown => {
       Object.entries(node).map(([k, v]) => [
         k,
         k === '$ref' && typeof v === 'string'
-          ? v.replace('#/$defs/', '#/components/schemas/')
+          ? v.replace(/^#\/(\$defs|definitions)\//, '#/components/schemas/')
           : rewriteRefs(v),
       ]),
     );
@@ -246,6 +266,8 @@ function idInBody(
 ): { pointer: string; what: string; schema: SchemaObject } | undefined {
   const deref = (s: unknown): SchemaObject | undefined => {
     const schema = s as (SchemaObject & ReferenceObject) | undefined;
+    // 3.0 wraps a `$ref` that has siblings in a one-schema `allOf`.
+    if (schema?.allOf?.length === 1 && !schema.properties) return deref(schema.allOf[0]);
     return typeof schema?.$ref === 'string' ? components[schema.$ref.split('/').pop()!] : schema;
   };
   const data = deref(deref(response.content?.['application/json']?.schema)?.properties?.data);
@@ -311,13 +333,18 @@ export const TASKVAULT_API_INFO = {
 export type OpenApiInfo = { title: string; version: string; description: string; serverUrl: string };
 
 /**
- * The OpenAPI 3.1 document of the contract: every route, parameter, body and declared response, with
- * examples; error responses are shared components (`#/components/responses/<Status name>`).
+ * The OpenAPI document of the contract (3.1 unless asked for 3.0): every route, parameter, body and
+ * declared response, with examples; error responses are shared components
+ * (`#/components/responses/<Status name>`).
  */
-export function contractToOpenApi(contract: AppRouter, info: OpenApiInfo): OpenAPIObject {
-  const schemas = new SchemaCollector();
+export function contractToOpenApi(
+  contract: AppRouter,
+  info: OpenApiInfo,
+  version: OpenApiVersion = '3.1',
+): OpenAPIObject {
+  const schemas = new SchemaCollector(version);
   const builder = OpenApiBuilder.create()
-    .addOpenApiVersion('3.1.0')
+    .addOpenApiVersion(version === '3.0' ? '3.0.3' : '3.1.0')
     .addInfo({ title: info.title, version: info.version, description: info.description })
     .addServer({ url: info.serverUrl, description: 'This server.' })
     .addSecurityScheme('bearerAuth', {
