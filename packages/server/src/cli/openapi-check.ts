@@ -5,7 +5,7 @@
  *   node packages/server/src/cli/openapi-check.ts            (npm run openapi:check)
  *   node packages/server/src/cli/openapi-check.ts --publish  (npm run openapi:publish)
  *
- * Check: builds the OpenAPI 3.1 document from the contract (as `openapi-dump.ts` does), compares it with the
+ * Check: builds the OpenAPI 3.1 document from the contract (`openapi/documents.ts`), compares it with the
  * committed one and prints every breaking change (kind, where, detail; what counts is described in
  * `openapi/openapi-diff.ts`). Exits 1 when something breaks and the server package's major version
  * (minor, for 0.x) was not raised. Additions pass; if the committed document is merely out of date, it says
