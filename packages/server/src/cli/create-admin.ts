@@ -4,7 +4,7 @@ import { loadConfig } from '../config/env.ts';
 import { createAdmin } from '../modules/accounts/create-admin.ts';
 import { PasswordHasher } from '../modules/accounts/password-hasher.ts';
 import { createOrm, migrate } from '../platform/db/orm.ts';
-import { AppError } from '../transport/errors.ts';
+import { AppError } from '../core/errors.ts';
 
 /**
  * `npm run create-admin -- --email a@example.com --username admin`: creates (or promotes) an administrator.

@@ -1,17 +1,8 @@
 import type { Access } from '@taskvault/contract';
 import type { Logger } from '../platform/logger.ts';
 import type { EntityManager } from '../platform/db/orm.ts';
-import { AppError } from './errors.ts';
-
-/** Who is calling, as established from a verified access token. */
-export type Principal = {
-  id: string;
-  email: string;
-  username: string;
-  role: 'user' | 'admin';
-  /** The sign-in the access token belongs to. */
-  sessionId?: string;
-};
+import { AppError } from '../core/errors.ts';
+import type { Authenticator, Principal } from '../core/principal.ts';
 
 /** Cookies of the current request and response, for the routes that deliver the refresh token as one. */
 export type CookieJar = {
@@ -36,12 +27,6 @@ export type RequestContext = {
   /** Sets a header on the HTTP response (an ETag, say); over tRPC it lands on the batch's response. */
   setResponseHeader(name: string, value: string): void;
 };
-
-/**
- * Turns an Authorization header into a principal: null when there is none, AppError UNAUTHENTICATED
- * when it is present but not valid.
- */
-export type Authenticator = (authorization: string | undefined) => Promise<Principal | null>;
 
 /** The one place access levels are enforced, for REST and tRPC alike. */
 export async function resolvePrincipal(

@@ -1,32 +1,10 @@
 import { errorStatus, type ErrorCode, type ErrorEnvelope, type FieldErrors } from '@taskvault/contract';
+import { AppError } from '../core/errors.ts';
 import { databaseUnavailable } from '../platform/db/db-errors.ts';
 import { DependencyUnavailableError, type DependencyName } from '../platform/dependency.ts';
 
-/**
- * A failure the caller should hear about, with the code the contract documents. Services throw these;
- * the transports turn them into the error envelope, with the status the code maps to.
- */
-export class AppError extends Error {
-  override name = 'AppError';
-  readonly code: ErrorCode;
-  readonly errors: FieldErrors | undefined;
-  readonly headers: Record<string, string>;
-
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { errors?: FieldErrors; headers?: Record<string, string>; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.errors = options.errors;
-    this.headers = options.headers ?? {};
-  }
-
-  get status(): number {
-    return errorStatus[this.code];
-  }
-}
+/** The HTTP status an AppError answers with: the one the contract maps its code to. */
+export const httpStatus = (err: AppError): number => errorStatus[err.code];
 
 /** A sick dependency as the client hears of it: 503 with Retry-After, nothing about which one or why. */
 export class UnavailableError extends AppError {
@@ -53,7 +31,7 @@ export class UnavailableError extends AppError {
  */
 export function toAppError(err: unknown, retryAfterSeconds: number): AppError | undefined {
   if (err instanceof AppError) {
-    if (err.status === 503 && !('Retry-After' in err.headers))
+    if (httpStatus(err) === 503 && !('Retry-After' in err.headers))
       err.headers['Retry-After'] = String(retryAfterSeconds);
     return err;
   }
@@ -69,7 +47,7 @@ export function logServerFailure(
   if (err instanceof UnavailableError) {
     const cause = err.cause as DependencyUnavailableError;
     log.warn({ dependency: err.dependency, reason: cause.message }, `${err.dependency} unavailable`);
-  } else if (err.status >= 500) log.error({ err: err.cause ?? err }, err.message);
+  } else if (httpStatus(err) >= 500) log.error({ err: err.cause ?? err }, err.message);
 }
 
 export const envelope = (code: ErrorCode, message: string, errors?: FieldErrors): ErrorEnvelope =>
@@ -109,6 +87,3 @@ export function fieldErrors(issues: readonly Issue[], rootKey: string): FieldErr
   // fromEntries defines own properties (even one named __proto__), which JSON.stringify writes out.
   return Object.fromEntries(out);
 }
-
-export const validationError = (errors: FieldErrors): AppError =>
-  new AppError('VALIDATION_FAILED', 'Validation failed', { errors });

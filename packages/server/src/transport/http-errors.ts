@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, appErrorEnvelope, envelope, logServerFailure, toAppError } from './errors.ts';
+import { AppError } from '../core/errors.ts';
+import { appErrorEnvelope, httpStatus, envelope, logServerFailure, toAppError } from './errors.ts';
 import { fullPath, type RouteTable } from './route-table.ts';
 
 /** Under the API prefix, anything no route took: 405 with Allow for a known path, 404 otherwise. */
@@ -68,7 +69,7 @@ export const errorEnvelopeHandler =
     if (known) {
       logServerFailure(req.log, known);
       for (const [k, v] of Object.entries(known.headers)) res.setHeader(k, v);
-      res.status(known.status).json(appErrorEnvelope(known));
+      res.status(httpStatus(known)).json(appErrorEnvelope(known));
       return;
     }
     req.log.error({ err }, 'unhandled error');

@@ -1,4 +1,4 @@
-import { validationError } from './errors.ts';
+import { validationError } from '../core/errors.ts';
 
 /**
  * PostgreSQL text cannot hold a NUL character, and no field of ours has a use for one: refuse it for every

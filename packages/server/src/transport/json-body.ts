@@ -2,7 +2,8 @@ import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { AppError } from './errors.ts';
+import { AppError } from '../core/errors.ts';
+import { httpStatus } from './errors.ts';
 
 /*
  * Why not express.json: body-parser reads a refused body to its end before answering (a 100 MB body over a
@@ -197,7 +198,7 @@ export function trpcJsonBody(options: { limit: number }) {
       closeIfUnread(req, res);
       next(
         new TRPCError({
-          code: trpcCodes[known.status] ?? 'BAD_REQUEST',
+          code: trpcCodes[httpStatus(known)] ?? 'BAD_REQUEST',
           message: known.message,
           cause: known,
         }),

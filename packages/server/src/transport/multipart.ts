@@ -2,7 +2,7 @@ import { Busboy, type BusboyFileStream, type BusboyHeaders, type BusboyInstance 
 import type { RequestHandler } from 'express';
 import type { Readable } from 'node:stream';
 import type { RequestContext } from './context.ts';
-import { AppError, validationError } from './errors.ts';
+import { AppError, validationError } from '../core/errors.ts';
 
 /** What a route's file receiver made of the file part: it is the receiver's to clean up once the request ends. */
 export interface ReceivedFile {

@@ -4,9 +4,10 @@ import { createExpressEndpoints, RequestValidationError } from '@ts-rest/express
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import type { Authenticator } from './context.ts';
+import type { Authenticator } from '../core/principal.ts';
 import { resolvePrincipal } from './context.ts';
-import { AppError, fieldErrors, validationError } from './errors.ts';
+import { AppError, validationError } from '../core/errors.ts';
+import { fieldErrors } from './errors.ts';
 import { routeEntries, routeMetadata } from './handlers.ts';
 import { multipartBody, type FileReceiver } from './multipart.ts';
 import { fullPath, type RouteTable } from './route-table.ts';

@@ -2,16 +2,17 @@ import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import type { AppRouter } from '@ts-rest/core';
 import type { ErrorEnvelope, ProceduresOf } from '@taskvault/contract';
 import { z } from 'zod';
-import type { Authenticator, RequestContext } from './context.ts';
+import type { Authenticator } from '../core/principal.ts';
+import type { RequestContext } from './context.ts';
 import { resolvePrincipal } from './context.ts';
+import { AppError, validationError } from '../core/errors.ts';
 import {
-  AppError,
   appErrorEnvelope,
+  httpStatus,
   envelope,
   fieldErrors,
   logServerFailure,
   toAppError,
-  validationError,
 } from './errors.ts';
 import { routeEntries, routeMetadata } from './handlers.ts';
 
@@ -81,7 +82,7 @@ const withAppErrors = async <T>(
     const known = toAppError(e, retryAfterSeconds);
     if (!known) throw e;
     logServerFailure(ctx.log, known);
-    return Promise.reject(toTrpcError(known.status, appErrorEnvelope(known), known.headers));
+    return Promise.reject(toTrpcError(httpStatus(known), appErrorEnvelope(known), known.headers));
   }
 };
 
@@ -90,7 +91,7 @@ function envelopeOf(error: TRPCError): { status: number; body: ErrorEnvelope } {
   const cause = error.cause;
   if (cause instanceof EnvelopeError) return { status: cause.status, body: cause.body };
   // The body reader's own refusals (not UTF-8, does not match its Content-Length, ...) keep their words.
-  if (cause instanceof AppError) return { status: cause.status, body: appErrorEnvelope(cause) };
+  if (cause instanceof AppError) return { status: httpStatus(cause), body: appErrorEnvelope(cause) };
   if (error.code === 'BAD_REQUEST' && cause && 'issues' in cause && Array.isArray(cause.issues)) {
     // Input is `{ params, query, body }`: report `body.title` as `title`, as REST does.
     const issues = (
@@ -105,7 +106,7 @@ function envelopeOf(error: TRPCError): { status: number; body: ErrorEnvelope } {
       {},
     );
     const v = validationError(errors);
-    return { status: v.status, body: appErrorEnvelope(v) };
+    return { status: httpStatus(v), body: appErrorEnvelope(v) };
   }
   if (error.code === 'PARSE_ERROR' || error.code === 'BAD_REQUEST')
     return { status: 400, body: envelope('MALFORMED_JSON', 'The request could not be parsed') };

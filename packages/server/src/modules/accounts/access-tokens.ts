@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
-import { AppError } from '../../transport/errors.ts';
-import type { Principal } from '../../transport/context.ts';
+import { AppError } from '../../core/errors.ts';
+import type { Principal } from '../../core/principal.ts';
 import { isUuid } from '../../platform/db/sql.ts';
 
 export type AccessTokenOptions = {

@@ -12,8 +12,8 @@ import type { GuessThrottle } from '../../platform/kv/guess-throttle.ts';
 import type { RateLimiter } from '../../platform/kv/rate-limiter.ts';
 import type { MailMessage } from '../../platform/mail/mail-transport.ts';
 import { enqueueMail } from '../../platform/mail/outbox.ts';
-import type { Principal } from '../../transport/context.ts';
-import { AppError, validationError } from '../../transport/errors.ts';
+import type { Principal } from '../../core/principal.ts';
+import { AppError, validationError } from '../../core/errors.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import {
   emailChangedNotice,

@@ -1,6 +1,6 @@
 import { EmailSchema, UsernameSchema } from '@taskvault/contract';
 import type { EntityManager } from '../../platform/db/orm.ts';
-import { validationError } from '../../transport/errors.ts';
+import { validationError } from '../../core/errors.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { checkPassword } from './password-policy.ts';
 import { Session } from './session.entity.ts';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '../../platform/db/orm.ts';
-import { AppError } from '../../transport/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import { Session } from './session.entity.ts';
 import { SignInCache, type SignInState } from './sign-in-cache.ts';
 import type { User } from './user.entity.ts';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '../../platform/db/orm.ts';
-import type { Authenticator } from '../../transport/context.ts';
-import { AppError } from '../../transport/errors.ts';
+import type { Authenticator } from '../../core/principal.ts';
+import { AppError } from '../../core/errors.ts';
 import { invalidToken, type AccessTokens } from './access-tokens.ts';
 import type { Sessions } from './sessions.ts';
 

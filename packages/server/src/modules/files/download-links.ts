@@ -1,6 +1,6 @@
 import { API_PREFIX, type DownloadLink } from '@taskvault/contract';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../../transport/errors.ts';
+import { AppError } from '../../core/errors.ts';
 
 /**
  * Links to a file's content that need no bearer token: `…/files/<id>/content?expires=<unix>&signature=<mac>`,

@@ -1,6 +1,6 @@
 import { FILE_TYPES, fileTypeForName, type FileType } from '@taskvault/contract';
 import { fileTypeFromBuffer } from 'file-type';
-import { AppError } from '../../transport/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import type { Inspection } from './content-inspector.ts';
 
 /** What file-type calls the binary formats of the table: a text file detected as one of them is refused. */

@@ -24,8 +24,8 @@ import {
 import { escapeLike } from '../../platform/db/sql.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { BlobNotFoundError, type BlobStorage, type ByteRange } from '../../platform/storage/storage.ts';
-import type { Principal } from '../../transport/context.ts';
-import { AppError, validationError } from '../../transport/errors.ts';
+import type { Principal } from '../../core/principal.ts';
+import { AppError, validationError } from '../../core/errors.ts';
 import { User } from '../accounts/user.entity.ts';
 import { Task } from '../tasks/task.entity.ts';
 import type { DownloadLinks } from './download-links.ts';

@@ -1,5 +1,5 @@
 import type { ByteRange } from '../../platform/storage/storage.ts';
-import { AppError } from '../../transport/errors.ts';
+import { AppError } from '../../core/errors.ts';
 
 /**
  * The one byte range a `Range` header asks for, within a file of `size` bytes (size ≥ 1): null to send the

@@ -3,7 +3,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { settledWithin } from '../../platform/settled-within.ts';
 import type { BlobStorage } from '../../platform/storage/storage.ts';
 import { BlobTooLargeError } from '../../platform/storage/storage.ts';
-import { AppError } from '../../transport/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import type { ReceivedFile } from '../../transport/multipart.ts';
 import { ContentInspector, type Inspection } from './content-inspector.ts';
 import { cleanFileName } from './file-names.ts';

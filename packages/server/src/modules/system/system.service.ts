@@ -2,7 +2,7 @@ import type { Health, Readiness } from '@taskvault/contract';
 import type { Orm } from '../../platform/db/orm.ts';
 import { pendingMigrations } from '../../platform/db/orm.ts';
 import { DependencyTimeoutError, withTimeout, type DependencyName } from '../../platform/dependency.ts';
-import { AppError } from '../../transport/errors.ts';
+import { AppError } from '../../core/errors.ts';
 
 /** Something readiness asks: resolves when the dependency answers. */
 export type Probe = { ping: () => Promise<void> };

@@ -22,8 +22,8 @@ import {
   type Cursor,
 } from '../../platform/db/pagination.ts';
 import { escapeLike } from '../../platform/db/sql.ts';
-import type { Principal } from '../../transport/context.ts';
-import { AppError, validationError } from '../../transport/errors.ts';
+import type { Principal } from '../../core/principal.ts';
+import { AppError, validationError } from '../../core/errors.ts';
 import { User } from '../accounts/user.entity.ts';
 import { etagOf, priorityRank, toTaskDto } from './task-dto.ts';
 import { Task } from './task.entity.ts';

@@ -9,8 +9,8 @@ import {
   pageInfo,
 } from '../../platform/db/pagination.ts';
 import { escapeLike } from '../../platform/db/sql.ts';
-import type { Principal } from '../../transport/context.ts';
-import { AppError, validationError } from '../../transport/errors.ts';
+import type { Principal } from '../../core/principal.ts';
+import { AppError, validationError } from '../../core/errors.ts';
 import type { Sessions } from '../accounts/sessions.ts';
 import { toUserDto } from '../accounts/user-dto.ts';
 import { User } from '../accounts/user.entity.ts';

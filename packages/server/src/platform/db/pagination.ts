@@ -1,5 +1,5 @@
 import type { PageInfo } from '@taskvault/contract';
-import { validationError } from '../../transport/errors.ts';
+import { validationError } from '../../core/errors.ts';
 import { isUuid } from './sql.ts';
 
 /**
