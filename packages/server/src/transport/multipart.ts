@@ -1,14 +1,8 @@
 import { Busboy, type BusboyFileStream, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
 import type { RequestHandler } from 'express';
 import type { Readable } from 'node:stream';
-import type { RequestContext } from './context.ts';
+import type { ReceivedFile, RequestContext } from '../modules/route-handler.ts';
 import { AppError, validationError } from '../core/errors.ts';
-
-/** What a route's file receiver made of the file part: it is the receiver's to clean up once the request ends. */
-export interface ReceivedFile {
-  /** Removes whatever was kept of the file unless it has been made permanent; never throws. */
-  discard(): Promise<void>;
-}
 
 /**
  * Consumes one file part as it arrives (the request is not buffered): streams it somewhere and resolves

@@ -3,7 +3,7 @@ import type { AppRouter } from '@ts-rest/core';
 import type { ErrorEnvelope, ProceduresOf } from '@taskvault/contract';
 import { z } from 'zod';
 import type { Authenticator } from '../core/principal.ts';
-import type { RequestContext } from './context.ts';
+import type { RequestContext } from '../modules/route-handler.ts';
 import { resolvePrincipal } from './context.ts';
 import { AppError, validationError } from '../core/errors.ts';
 import {

@@ -1,7 +1,6 @@
 import type { Contract, StorageUsage, TokenPair } from '@taskvault/contract';
-import type { RequestContext } from '../../transport/context.ts';
+import { type RequestContext, ok, type RouterHandlers } from '../route-handler.ts';
 import { AppError } from '../../core/errors.ts';
-import { ok, type RouterHandlers } from '../../transport/handlers.ts';
 import type { AccountsService, IssuedTokens } from './accounts.service.ts';
 
 export const REFRESH_COOKIE = 'tv_refresh';

@@ -1,7 +1,6 @@
 import { FILE_TYPES, type Contract } from '@taskvault/contract';
 import { Readable } from 'node:stream';
-import type { RequestContext } from '../../transport/context.ts';
-import { ok, type RouterHandlers } from '../../transport/handlers.ts';
+import { type RequestContext, ok, type RouterHandlers } from '../route-handler.ts';
 import { attachmentDisposition } from './file-names.ts';
 import type { FilesService } from './files.service.ts';
 import { requestedRange } from './http-range.ts';

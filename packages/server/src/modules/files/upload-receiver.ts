@@ -4,7 +4,7 @@ import { settledWithin } from '../../platform/settled-within.ts';
 import type { BlobStorage } from '../../platform/storage/storage.ts';
 import { BlobTooLargeError } from '../../platform/storage/storage.ts';
 import { AppError } from '../../core/errors.ts';
-import type { ReceivedFile } from '../../transport/multipart.ts';
+import type { ReceivedFile } from '../route-handler.ts';
 import { ContentInspector, type Inspection } from './content-inspector.ts';
 import { cleanFileName } from './file-names.ts';
 import { claimedType } from './file-type-check.ts';

@@ -1,5 +1,5 @@
 import type { Contract } from '@taskvault/contract';
-import { ok, type RouterHandlers } from '../../transport/handlers.ts';
+import { ok, type RouterHandlers } from '../route-handler.ts';
 import type { SystemService } from './system.service.ts';
 
 export const createSystemHandlers = ({

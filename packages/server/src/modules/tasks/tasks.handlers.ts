@@ -1,6 +1,5 @@
 import type { Contract, FileMeta } from '@taskvault/contract';
-import type { RequestContext } from '../../transport/context.ts';
-import { ok, type RouterHandlers } from '../../transport/handlers.ts';
+import { type RequestContext, ok, type RouterHandlers } from '../route-handler.ts';
 import { etagOf } from './task-dto.ts';
 import type { TasksService } from './tasks.service.ts';
 

@@ -1,6 +1,5 @@
 import type { Contract } from '@taskvault/contract';
-import type { RequestContext } from '../../transport/context.ts';
-import { ok, type RouterHandlers } from '../../transport/handlers.ts';
+import { type RequestContext, ok, type RouterHandlers } from '../route-handler.ts';
 import type { UsersService } from './users.service.ts';
 
 export const createUsersHandlers = ({
