@@ -86,25 +86,25 @@ export function createAuthHandlers({
       return { status: 200, body: ok('Logged out', null) };
     },
     logoutAll: async (_input, ctx) => {
-      const revokedSessions = await accounts(ctx).logoutAll(ctx.principal!);
+      const revokedSessions = await accounts(ctx).logoutAll(ctx.principal);
       return { status: 200, body: ok('Logged out everywhere', { revokedSessions }) };
     },
     profile: async (_input, ctx) => ({
       status: 200,
       body: ok('Your profile', {
-        ...(await accounts(ctx).profile(ctx.principal!)),
-        storage: await storageUsage(ctx, ctx.principal!.id),
+        ...(await accounts(ctx).profile(ctx.principal)),
+        storage: await storageUsage(ctx, ctx.principal.id),
       }),
     }),
     updateProfile: async ({ body }, ctx) => ({
       status: 200,
       body: ok('Profile updated', {
-        ...(await accounts(ctx).updateProfile(ctx.principal!, body, client(ctx))),
-        storage: await storageUsage(ctx, ctx.principal!.id),
+        ...(await accounts(ctx).updateProfile(ctx.principal, body, client(ctx))),
+        storage: await storageUsage(ctx, ctx.principal.id),
       }),
     }),
     changePassword: async ({ body }, ctx) => {
-      await accounts(ctx).changePassword(ctx.principal!, body.currentPassword, body.newPassword);
+      await accounts(ctx).changePassword(ctx.principal, body.currentPassword, body.newPassword);
       return {
         status: 200,
         body: ok('Password changed; you stay signed in here, and every other sign-in has ended', null),

@@ -15,28 +15,28 @@ export const createFilesHandlers = ({
 }): FilesHandlers => ({
   upload: async ({ body, file }, ctx) => {
     const upload = file instanceof TempUpload ? file : undefined;
-    return { status: 201, body: ok('File uploaded', await files(ctx).create(ctx.principal!, upload, body)) };
+    return { status: 201, body: ok('File uploaded', await files(ctx).create(ctx.principal, upload, body)) };
   },
   list: async ({ query }, ctx) => ({
     status: 200,
-    body: ok('Files', await files(ctx).list(ctx.principal!, query)),
+    body: ok('Files', await files(ctx).list(ctx.principal, query)),
   }),
   rules: async (_input, ctx) => ({ status: 200, body: ok('Upload rules', files(ctx).rules()) }),
   get: async ({ params }, ctx) => ({
     status: 200,
-    body: ok('File', await files(ctx).get(ctx.principal!, params.id)),
+    body: ok('File', await files(ctx).get(ctx.principal, params.id)),
   }),
   update: async ({ params, body }, ctx) => ({
     status: 200,
-    body: ok('File updated', await files(ctx).update(ctx.principal!, params.id, body)),
+    body: ok('File updated', await files(ctx).update(ctx.principal, params.id, body)),
   }),
   remove: async ({ params }, ctx) => {
-    await files(ctx).remove(ctx.principal!, params.id);
+    await files(ctx).remove(ctx.principal, params.id);
     return { status: 204, body: undefined };
   },
   downloadLink: async ({ params }, ctx) => ({
     status: 200,
-    body: ok('Download link', await files(ctx).downloadLink(ctx.principal!, params.id)),
+    body: ok('Download link', await files(ctx).downloadLink(ctx.principal, params.id)),
   }),
   download: async ({ params, query, headers }, ctx) => {
     const service = files(ctx);

@@ -19,44 +19,44 @@ export const createTasksHandlers = ({
   return {
     list: async ({ query }, ctx) => ({
       status: 200,
-      body: ok('Tasks', await tasks(ctx).list(ctx.principal!, query, query.scope)),
+      body: ok('Tasks', await tasks(ctx).list(ctx.principal, query, query.scope)),
     }),
     create: async ({ body }, ctx) => ({
       status: 201,
-      body: ok('Task created', withEtag(ctx, await tasks(ctx).create(ctx.principal!, body))),
+      body: ok('Task created', withEtag(ctx, await tasks(ctx).create(ctx.principal, body))),
     }),
     stats: async ({ query }, ctx) => ({
       status: 200,
-      body: ok('Task statistics', await tasks(ctx).stats(ctx.principal!, query.scope)),
+      body: ok('Task statistics', await tasks(ctx).stats(ctx.principal, query.scope)),
     }),
     adminAll: async ({ query }, ctx) => ({
       status: 200,
-      body: ok('All tasks', await tasks(ctx).list(ctx.principal!, query, 'all')),
+      body: ok('All tasks', await tasks(ctx).list(ctx.principal, query, 'all')),
     }),
     adminRemove: async ({ params }, ctx) => {
       await tasks(ctx).removeAny(params.id);
       return { status: 204, body: undefined };
     },
     get: async ({ params }, ctx) => {
-      const task = withEtag(ctx, await tasks(ctx).get(ctx.principal!, params.id));
+      const task = withEtag(ctx, await tasks(ctx).get(ctx.principal, params.id));
       return { status: 200, body: ok('Task', { ...task, files: await attachedFiles(ctx, task.id) }) };
     },
     replace: async ({ params, body, headers }, ctx) => ({
       status: 200,
       body: ok(
         'Task replaced',
-        withEtag(ctx, await tasks(ctx).update(ctx.principal!, params.id, body, headers['if-match'])),
+        withEtag(ctx, await tasks(ctx).update(ctx.principal, params.id, body, headers['if-match'])),
       ),
     }),
     update: async ({ params, body, headers }, ctx) => ({
       status: 200,
       body: ok(
         'Task updated',
-        withEtag(ctx, await tasks(ctx).update(ctx.principal!, params.id, body, headers['if-match'])),
+        withEtag(ctx, await tasks(ctx).update(ctx.principal, params.id, body, headers['if-match'])),
       ),
     }),
     remove: async ({ params, headers }, ctx) => {
-      await tasks(ctx).remove(ctx.principal!, params.id, headers['if-match']);
+      await tasks(ctx).remove(ctx.principal, params.id, headers['if-match']);
       return { status: 204, body: undefined };
     },
   };

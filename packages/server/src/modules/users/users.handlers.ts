@@ -11,10 +11,10 @@ export const createUsersHandlers = ({
   get: async ({ params }, ctx) => ({ status: 200, body: ok('User', await users(ctx).get(params.id)) }),
   update: async ({ params, body }, ctx) => ({
     status: 200,
-    body: ok('User updated', await users(ctx).update(ctx.principal!, params.id, body)),
+    body: ok('User updated', await users(ctx).update(ctx.principal, params.id, body)),
   }),
   remove: async ({ params }, ctx) => {
-    await users(ctx).remove(ctx.principal!, params.id);
+    await users(ctx).remove(ctx.principal, params.id);
     return { status: 204, body: undefined };
   },
 });
