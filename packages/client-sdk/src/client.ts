@@ -95,7 +95,8 @@ export function createClient(options: ClientOptions): TaskvaultClient {
     auth: raw.auth,
     store,
     cookieMode,
-    onSessionExpired: options.onSessionExpired,
+    // Read when the session is lost, as the option stands then.
+    onSessionExpired: () => options.onSessionExpired?.(),
   });
   const files = createFiles({
     ...bearer,

@@ -73,7 +73,8 @@ export type SessionDeps = {
   store: TokenStore;
   /** Whether the refresh token is an HttpOnly cookie rather than a value in the store. */
   cookieMode: boolean;
-  onSessionExpired: (() => void) | undefined;
+  /** Called once when a 401 finds the session over (the server refused the refresh). */
+  onSessionExpired: () => void;
 };
 
 export type Session = {
@@ -128,7 +129,7 @@ export function createSession({ auth, store, cookieMode, onSessionExpired }: Ses
     if (outcome.kind === 'refreshed') return outcome.access;
     if (outcome.kind === 'refused' && !outcome.notified) {
       outcome.notified = true;
-      onSessionExpired?.();
+      onSessionExpired();
     }
     return null;
   };
