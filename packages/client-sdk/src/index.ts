@@ -2,15 +2,11 @@ export {
   createClient,
   type AccessTokenSource,
   type ClientOptions,
-  type DownloadOptions,
-  type FilesClient,
-  type LoginInput,
   type RefreshTransport,
-  type SessionClient,
   type TaskvaultClient,
-  type UploadContent,
-  type UploadOptions,
 } from './client.ts';
+export { type DownloadOptions, type FilesClient, type UploadContent, type UploadOptions } from './files.ts';
+export { type LoginInput, type SessionClient } from './session.ts';
 export { memoryTokenStore, type StoredTokens, type TokenStore } from './tokens.ts';
 export {
   isTaskvaultError,
