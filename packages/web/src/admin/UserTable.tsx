@@ -2,20 +2,14 @@ import type { AdminUpdateUserBody, AdminUser, Role } from '@taskvault/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
-import { DataTable } from '../components/DataTable.tsx';
+import { DataTable, type RowEvents } from '../components/DataTable.tsx';
 import { ok } from '../lib/api-error.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { problemText } from '../lib/problem-text.ts';
 import { useApi } from '../session/SessionProvider.tsx';
 import { adminKeys } from './admin-queries.ts';
 
-type RowEvents = {
-  onProblem: (message: string) => void;
-  onNotice: (message: string) => void;
-  onDelete: (user: AdminUser) => void;
-};
-
-type TableProps = RowEvents & {
+type TableProps = RowEvents<AdminUser> & {
   id: string;
   caption: string;
   users: readonly AdminUser[];
@@ -48,7 +42,7 @@ function UserRow({
   onProblem,
   onNotice,
   onDelete,
-}: RowEvents & { user: AdminUser; self: boolean }) {
+}: RowEvents<AdminUser> & { user: AdminUser; self: boolean }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const roleId = useId();

@@ -27,13 +27,7 @@ export function ResendVerificationForm({ initialEmail = '' }: { initialEmail?: s
       ) : (
         <form ref={form} onSubmit={submit()} noValidate>
           {mutation.isError && !errors?.email && <ErrorAlert>{errorMessage(mutation.error)}</ErrorAlert>}
-          <TextField
-            label="Email"
-            type="email"
-            autoComplete="email"
-            required
-            {...field('email')}
-          />
+          <TextField label="Email" type="email" autoComplete="email" required {...field('email')} />
           <button type="submit" disabled={mutation.isPending}>
             Send a new link
           </button>

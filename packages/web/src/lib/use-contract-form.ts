@@ -1,7 +1,13 @@
 import { useMutation } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { fieldMessages } from './api-error.ts';
-import { unplacedMessages, useFocusFirstInvalid, validate, type FieldErrorMap, type Schema } from './forms.ts';
+import {
+  unplacedMessages,
+  useFocusFirstInvalid,
+  validate,
+  type FieldErrorMap,
+  type Schema,
+} from './forms.ts';
 
 type Options<V, T, R> = {
   /** The fields' first values. */
@@ -20,7 +26,12 @@ type Options<V, T, R> = {
 /** What a control needs of its field: spread onto a `TextField` or a `SelectField`. */
 export type FieldProps<V> = <K extends keyof V & string>(
   name: K,
-) => { name: K; value: V[K]; onChange: (e: { target: { value: string } }) => void; error: string | undefined };
+) => {
+  name: K;
+  value: V[K];
+  onChange: (e: { target: { value: string } }) => void;
+  error: string | undefined;
+};
 
 /**
  * One form's state: its values, its field messages (the contract's, checked before sending, then the

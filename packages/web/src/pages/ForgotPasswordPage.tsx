@@ -33,13 +33,7 @@ export function ForgotPasswordPage() {
           <p>Enter the email address of your account and we will send you a link to set a new password.</p>
           {mutation.isError && !errors?.email && <ErrorAlert>{errorMessage(mutation.error)}</ErrorAlert>}
           <form ref={form} onSubmit={submit()} noValidate aria-busy={mutation.isPending}>
-            <TextField
-              label="Email"
-              type="email"
-              autoComplete="email"
-              required
-              {...field('email')}
-            />
+            <TextField label="Email" type="email" autoComplete="email" required {...field('email')} />
             <button type="submit" className="button-primary button-block" disabled={mutation.isPending}>
               Send reset link
             </button>

@@ -77,7 +77,9 @@ export function LoginPage() {
           Log in
         </button>
       </form>
-      {notVerified && <ResendVerificationForm initialEmail={values.login.includes('@') ? values.login.trim() : ''} />}
+      {notVerified && (
+        <ResendVerificationForm initialEmail={values.login.includes('@') ? values.login.trim() : ''} />
+      )}
       <p className="form-links">
         <Link to="/forgot-password">Forgot your password?</Link>
         <Link to="/signup">Create an account</Link>

@@ -52,7 +52,12 @@ export function ResetPasswordPage() {
       ) : (
         error && !errors?.newPassword && <ErrorAlert>{errorMessage(error)}</ErrorAlert>
       )}
-      <form ref={form} onSubmit={submit(({ newPassword }) => ({ uid, token, newPassword }))} noValidate aria-busy={mutation.isPending}>
+      <form
+        ref={form}
+        onSubmit={submit(({ newPassword }) => ({ uid, token, newPassword }))}
+        noValidate
+        aria-busy={mutation.isPending}
+      >
         <TextField
           label="New password"
           type="password"

@@ -41,13 +41,7 @@ export function SignupPage() {
         <ErrorAlert>Please correct the fields marked below. {unplaced(FIELDS).join(' ')}</ErrorAlert>
       )}
       <form ref={form} onSubmit={submit(registerBody)} noValidate aria-busy={mutation.isPending}>
-        <TextField
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          {...field('email')}
-        />
+        <TextField label="Email" type="email" autoComplete="email" required {...field('email')} />
         <TextField
           label="Username"
           autoComplete="username"
