@@ -19,7 +19,7 @@ export function AllTasksSection({ headingId }: { headingId: string }) {
         paged={paged}
         loading="Loading every task…"
         failure="Could not load the tasks"
-        empty={<p>No user has any task yet.</p>}
+        empty="No user has any task yet."
         pager={{ label: 'Pages of all tasks', pageSize: ADMIN_PAGE_SIZE }}
       >
         {(tasks, tableId) => (

@@ -1,7 +1,7 @@
 import type { AdminUpdateUserBody, AdminUser, Role } from '@taskvault/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
-import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
+import { ConfirmDeleteDialog, type DeleteConfirmation } from '../components/ConfirmDeleteDialog.tsx';
 import { DataTable, type RowEvents } from '../components/DataTable.tsx';
 import { ok } from '../lib/api-error.ts';
 import { formatDateTime } from '../lib/format.ts';
@@ -117,20 +117,9 @@ function UserRow({
   );
 }
 
-export function DeleteUserDialog(props: {
-  user: AdminUser;
-  pending: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
-  const { user } = props;
+export function DeleteUserDialog({ user, ...confirmation }: DeleteConfirmation & { user: AdminUser }) {
   return (
-    <ConfirmDeleteDialog
-      title="Delete this user?"
-      pending={props.pending}
-      onConfirm={props.onConfirm}
-      onCancel={props.onCancel}
-    >
+    <ConfirmDeleteDialog title="Delete this user?" {...confirmation}>
       {user.username} ({user.email}) will be signed out everywhere and deleted for good, with{' '}
       {user.taskCount === 0
         ? ''

@@ -82,7 +82,7 @@ export function UsersSection({ headingId }: { headingId: string }) {
         paged={paged}
         loading="Loading users…"
         failure="Could not load the users"
-        empty={<p>No user matches these filters.</p>}
+        empty="No user matches these filters."
         pager={{ label: 'Pages of users', pageSize: ADMIN_PAGE_SIZE }}
       >
         {(users, tableId) => (

@@ -21,8 +21,10 @@ type PagedListProps<T> = {
   /** What the first load says ("Loading files…") and what a failure starts with ("Could not load the files"). */
   loading: string;
   failure: string;
-  /** The empty card's text. */
-  empty: ReactNode;
+  /** The empty card's text; `noMatch` instead while `filtered` or past the first page. */
+  empty: string;
+  noMatch?: string;
+  filtered?: boolean;
   /** The pager's landmark name ("Pages of files") and the list's page size. */
   pager: { label: string; pageSize: number };
   /** The page's items as a table whose id is `tableId` (the pager's buttons control it). */
@@ -30,14 +32,20 @@ type PagedListProps<T> = {
 };
 
 /** A cursor-paged list's page: its loading and failure, an empty card, the items, the pager. */
-export function PagedList<T>({ paged, loading, failure, empty, pager, children }: PagedListProps<T>) {
+export function PagedList<T>(props: PagedListProps<T>) {
+  const { paged, loading, failure, empty, noMatch, filtered, pager, children } = props;
   const tableId = useId();
   const { pages, list } = paged;
   const data = list.data;
+  const emptyText = noMatch && (filtered || pages.canGoBack) ? noMatch : empty;
   return (
     <>
       <QueryStatus query={list} loading={loading} failure={failure} />
-      {data && data.items.length === 0 && <div className="card empty">{empty}</div>}
+      {data && data.items.length === 0 && (
+        <div className="card empty">
+          <p>{emptyText}</p>
+        </div>
+      )}
       {data && data.items.length > 0 && children(data.items, tableId)}
       <Pager label={pager.label} controls={tableId} pageSize={pager.pageSize} pages={pages} list={list} />
     </>

@@ -2,7 +2,7 @@ import type { FileMeta } from '@taskvault/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link } from 'react-router';
-import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
+import { ConfirmDeleteDialog, type DeleteConfirmation } from '../components/ConfirmDeleteDialog.tsx';
 import { DataTable, type RowEvents } from '../components/DataTable.tsx';
 import { ok } from '../lib/api-error.ts';
 import { formatDateTime, formatSize } from '../lib/format.ts';
@@ -152,21 +152,11 @@ function FileRow({
   );
 }
 
-export function DeleteFileDialog(props: {
-  file: FileMeta;
-  pending: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
+export function DeleteFileDialog({ file, ...confirmation }: DeleteConfirmation & { file: FileMeta }) {
   return (
-    <ConfirmDeleteDialog
-      title="Delete this file?"
-      pending={props.pending}
-      onConfirm={props.onConfirm}
-      onCancel={props.onCancel}
-    >
-      “{props.file.name}” ({formatSize(props.file.size)}) will be deleted for good, and its download links
-      will stop working.
+    <ConfirmDeleteDialog title="Delete this file?" {...confirmation}>
+      “{file.name}” ({formatSize(file.size)}) will be deleted for good, and its download links will stop
+      working.
     </ConfirmDeleteDialog>
   );
 }

@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { DeleteConfirmation } from '../components/ConfirmDeleteDialog.tsx';
 import { problemText } from './problem-text.ts';
 
 type Options<T> = {
@@ -42,8 +43,10 @@ export function useConfirmedDelete<T>({ remove, deleted, failed, refresh, say, c
     },
     dialog: {
       pending: mutation.isPending,
-      onConfirm: () => deleting !== null && mutation.mutate(deleting),
+      onConfirm: () => {
+        if (deleting !== null) mutation.mutate(deleting);
+      },
       onCancel: () => setDeleting(null),
-    },
+    } satisfies DeleteConfirmation,
   };
 }

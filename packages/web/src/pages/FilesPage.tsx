@@ -103,13 +103,9 @@ export function FilesPage() {
           paged={paged}
           loading="Loading files…"
           failure="Could not load the files"
-          empty={
-            active || paged.pages.canGoBack ? (
-              <p>No file matches these filters.</p>
-            ) : (
-              <p>No files yet. Upload one above.</p>
-            )
-          }
+          empty="No files yet. Upload one above."
+          noMatch="No file matches these filters."
+          filtered={active}
           pager={{ label: 'Pages of files', pageSize: FILE_PAGE_SIZE }}
         >
           {(files, tableId) => (

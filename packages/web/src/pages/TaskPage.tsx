@@ -4,7 +4,7 @@ import { useId, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
 import { Loading } from '../components/Loading.tsx';
-import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
+import { ConfirmDeleteDialog, type DeleteConfirmation } from '../components/ConfirmDeleteDialog.tsx';
 import { dashboardKey } from '../dashboard/load-dashboard.ts';
 import { errorMessage, isTaskvaultError, ok } from '../lib/api-error.ts';
 import { formatSize, formatDateTime } from '../lib/format.ts';
@@ -247,23 +247,16 @@ function TaskEditor({ initial }: { initial: TaskSnapshot }) {
   );
 }
 
-function DeleteDialog(props: {
-  title: string;
-  fileCount: number;
-  pending: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
+function DeleteDialog({
+  title,
+  fileCount,
+  ...confirmation
+}: DeleteConfirmation & { title: string; fileCount: number }) {
   return (
-    <ConfirmDeleteDialog
-      title="Delete this task?"
-      pending={props.pending}
-      onConfirm={props.onConfirm}
-      onCancel={props.onCancel}
-    >
-      “{props.title}” will be deleted for good.
-      {props.fileCount > 0 &&
-        ` Its ${props.fileCount === 1 ? 'attached file is' : `${props.fileCount} attached files are`} kept, no longer attached.`}
+    <ConfirmDeleteDialog title="Delete this task?" {...confirmation}>
+      “{title}” will be deleted for good.
+      {fileCount > 0 &&
+        ` Its ${fileCount === 1 ? 'attached file is' : `${fileCount} attached files are`} kept, no longer attached.`}
     </ConfirmDeleteDialog>
   );
 }

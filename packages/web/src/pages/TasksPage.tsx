@@ -116,13 +116,9 @@ export function TasksPage() {
         paged={paged}
         loading="Loading tasks…"
         failure="Could not load the tasks"
-        empty={
-          active || paged.pages.canGoBack ? (
-            <p>No task matches these filters.</p>
-          ) : (
-            <p>No tasks yet. Create one with “New task”.</p>
-          )
-        }
+        empty="No tasks yet. Create one with “New task”."
+        noMatch="No task matches these filters."
+        filtered={active}
         pager={{ label: 'Pages', pageSize: PAGE_SIZE }}
       >
         {(tasks, tableId) => (
