@@ -12,7 +12,7 @@ import {
 type Options<V, T, R> = {
   /** The fields' first values. */
   initial: V | (() => V);
-  /** The contract's schema for what the form sends: `submit` checks with it first. */
+  /** The contract's schema for what the form sends: `submit` checks with it first (without one, `bodyOf` checks). */
   schema?: Schema<T>;
   mutationFn: (body: T) => Promise<R>;
   onSuccess?: (result: R, body: T) => unknown;

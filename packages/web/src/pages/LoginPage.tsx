@@ -26,7 +26,7 @@ export function LoginPage() {
       return next;
     },
   });
-  // Not the contract's rules: a login it accepts may still be one the server refuses, in its own words.
+  // The form's own check, no contract schema: both fields filled; the server judges the rest.
   const loginBody = ({ login, password }: typeof values) => {
     const next: FieldErrorMap = {};
     if (!login.trim()) next.login = 'Enter your email or username.';
