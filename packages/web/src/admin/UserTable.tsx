@@ -1,21 +1,15 @@
 import type { AdminUpdateUserBody, AdminUser, Role } from '@taskvault/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
-import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
-import { DataTable } from '../components/DataTable.tsx';
+import { ConfirmDeleteDialog, type DeleteConfirmation } from '../components/ConfirmDeleteDialog.tsx';
+import { DataTable, type RowEvents } from '../components/DataTable.tsx';
 import { ok } from '../lib/api-error.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { problemText } from '../lib/problem-text.ts';
 import { useApi } from '../session/SessionProvider.tsx';
 import { adminKeys } from './admin-queries.ts';
 
-type RowEvents = {
-  onProblem: (message: string) => void;
-  onNotice: (message: string) => void;
-  onDelete: (user: AdminUser) => void;
-};
-
-type TableProps = RowEvents & {
+type TableProps = RowEvents<AdminUser> & {
   id: string;
   caption: string;
   users: readonly AdminUser[];
@@ -48,7 +42,7 @@ function UserRow({
   onProblem,
   onNotice,
   onDelete,
-}: RowEvents & { user: AdminUser; self: boolean }) {
+}: RowEvents<AdminUser> & { user: AdminUser; self: boolean }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const roleId = useId();
@@ -123,20 +117,9 @@ function UserRow({
   );
 }
 
-export function DeleteUserDialog(props: {
-  user: AdminUser;
-  pending: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
-  const { user } = props;
+export function DeleteUserDialog({ user, ...confirmation }: DeleteConfirmation & { user: AdminUser }) {
   return (
-    <ConfirmDeleteDialog
-      title="Delete this user?"
-      pending={props.pending}
-      onConfirm={props.onConfirm}
-      onCancel={props.onCancel}
-    >
+    <ConfirmDeleteDialog title="Delete this user?" {...confirmation}>
       {user.username} ({user.email}) will be signed out everywhere and deleted for good, with{' '}
       {user.taskCount === 0
         ? ''

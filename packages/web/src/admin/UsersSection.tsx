@@ -1,15 +1,13 @@
 import type { AdminUser, Role } from '@taskvault/sdk';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
 import { type Option } from '../components/fields.tsx';
 import { ANY, FilterForm, FilterSelect } from '../components/filter-fields.tsx';
-import { Pager } from '../components/Pager.tsx';
-import { QueryStatus } from '../components/QueryStatus.tsx';
+import { PagedList } from '../components/PagedList.tsx';
 import { dashboardKey } from '../dashboard/load-dashboard.ts';
 import { ok } from '../lib/api-error.ts';
-import { oneOf, useCursorPages, useDebouncedSearch, useUrlFilters } from '../lib/list-state.ts';
-import { problemText } from '../lib/problem-text.ts';
+import { oneOf, usePagedList, useUrlFilters } from '../lib/list-state.ts';
+import { useConfirmedDelete } from '../lib/use-confirmed-delete.ts';
 import { useNotices } from '../lib/use-notices.ts';
 import { useApi, useSession } from '../session/SessionProvider.tsx';
 import { ADMIN_PAGE_SIZE, adminKeys, userListQuery, type UserFilters } from './admin-queries.ts';
@@ -28,7 +26,6 @@ export function UsersSection({ headingId }: { headingId: string }) {
   const api = useApi();
   const { user: self } = useSession();
   const queryClient = useQueryClient();
-  const tableId = useId();
   const { params, update, clear } = useUrlFilters();
   const filters: UserFilters = {
     search: params.get('search')?.trim() || undefined,
@@ -37,32 +34,22 @@ export function UsersSection({ headingId }: { headingId: string }) {
     active: yesNo(params.get('active')),
   };
   const active = Object.values(filters).some((v) => v !== undefined);
-  const [searchText, setSearchText] = useDebouncedSearch(params.get('search') ?? '', (search) =>
-    update({ search: search || undefined }),
-  );
 
   const { notice, problem, say, complain } = useNotices();
-  const [deleting, setDeleting] = useState<AdminUser | null>(null);
-
-  const pages = useCursorPages(JSON.stringify(filters));
-  const list = useQuery({ ...userListQuery(api, filters, pages.cursor), placeholderData: keepPreviousData });
-  const data = list.data;
-
-  const remove = useMutation({
-    mutationFn: (user: AdminUser) => ok(api.users.remove({ params: { id: user.id } })),
-    onSuccess: async (_res, user) => {
-      setDeleting(null);
-      say(`User ${user.username} deleted.`);
-      await Promise.all([
+  const deletion = useConfirmedDelete({
+    remove: (user: AdminUser) => ok(api.users.remove({ params: { id: user.id } })),
+    deleted: (user) => `User ${user.username} deleted.`,
+    failed: (user) => `Could not delete ${user.username}`,
+    refresh: () =>
+      Promise.all([
         queryClient.invalidateQueries({ queryKey: adminKeys.all }),
         queryClient.invalidateQueries({ queryKey: dashboardKey }),
-      ]);
-    },
-    onError: (e, user) => {
-      setDeleting(null);
-      complain(`Could not delete ${user.username}: ${problemText(e)}`);
-    },
+      ]),
+    say,
+    complain,
   });
+
+  const paged = usePagedList(filters, (cursor) => userListQuery(api, filters, cursor));
 
   return (
     <section aria-labelledby={headingId}>
@@ -75,58 +62,44 @@ export function UsersSection({ headingId }: { headingId: string }) {
         search={{
           label: 'Search users',
           hint: 'Part of the email or username.',
-          text: searchText,
-          setText: setSearchText,
+          value: params.get('search') ?? '',
         }}
         update={update}
         active={active}
         onClear={() => clear(FILTER_KEYS)}
       >
-        <FilterSelect label="Role" name="role" options={roleOptions} value={filters.role} update={update} />
+        <FilterSelect label="Role" name="role" options={roleOptions} value={filters.role} />
         <FilterSelect
           label="Verified"
           name="verified"
           options={yesNoOptions}
           value={fromYesNo(filters.verified)}
-          update={update}
         />
-        <FilterSelect
-          label="Active"
-          name="active"
-          options={yesNoOptions}
-          value={fromYesNo(filters.active)}
-          update={update}
-        />
+        <FilterSelect label="Active" name="active" options={yesNoOptions} value={fromYesNo(filters.active)} />
       </FilterForm>
 
-      <QueryStatus query={list} loading="Loading users…" failure="Could not load the users" />
-      {data && data.items.length === 0 && (
-        <div className="card empty">
-          <p>No user matches these filters.</p>
-        </div>
-      )}
-      {data && data.items.length > 0 && (
-        <UserTable
-          id={tableId}
-          caption={`Users, page ${pages.pageNumber}`}
-          users={data.items}
-          selfId={self?.id}
-          busy={list.isPlaceholderData}
-          onNotice={say}
-          onProblem={complain}
-          onDelete={setDeleting}
-        />
-      )}
-      <Pager label="Pages of users" controls={tableId} pageSize={ADMIN_PAGE_SIZE} pages={pages} list={list} />
+      <PagedList
+        paged={paged}
+        loading="Loading users…"
+        failure="Could not load the users"
+        empty="No user matches these filters."
+        pager={{ label: 'Pages of users', pageSize: ADMIN_PAGE_SIZE }}
+      >
+        {(users, tableId) => (
+          <UserTable
+            id={tableId}
+            caption={`Users, page ${paged.pages.pageNumber}`}
+            users={users}
+            selfId={self?.id}
+            busy={paged.list.isPlaceholderData}
+            onNotice={say}
+            onProblem={complain}
+            onDelete={deletion.ask}
+          />
+        )}
+      </PagedList>
 
-      {deleting && (
-        <DeleteUserDialog
-          user={deleting}
-          pending={remove.isPending}
-          onConfirm={() => remove.mutate(deleting)}
-          onCancel={() => setDeleting(null)}
-        />
-      )}
+      {deletion.deleting && <DeleteUserDialog user={deletion.deleting} {...deletion.dialog} />}
     </section>
   );
 }

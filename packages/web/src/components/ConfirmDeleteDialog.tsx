@@ -1,13 +1,17 @@
 import { useId, type ReactNode } from 'react';
 import { Modal } from './Modal.tsx';
 
-type ConfirmDeleteProps = {
-  /** "Delete this file?" */
-  title: string;
+/** What a deletion dialog is told by its page (`useConfirmedDelete`'s `dialog`). */
+export type DeleteConfirmation = {
   /** Whether the deletion is under way: "Delete" waits. */
   pending: boolean;
   onConfirm: () => void;
   onCancel: () => void;
+};
+
+type ConfirmDeleteProps = DeleteConfirmation & {
+  /** "Delete this file?" */
+  title: string;
   /** What will be lost, the dialog's description. */
   children: ReactNode;
 };

@@ -1,5 +1,15 @@
 import type { ReactNode } from 'react';
 
+/** What a list's row with its own buttons reports to the list. */
+export type RowEvents<T> = {
+  /** A failure to show in the list's alert. */
+  onProblem: (message: string) => void;
+  /** A success to show in the list's status message. */
+  onNotice: (message: string) => void;
+  /** The row's "Delete": the list asks first (`useConfirmedDelete`). */
+  onDelete: (item: T) => void;
+};
+
 type DataTableProps = {
   id: string;
   /** Read by screen readers only ("Your files, page 2"). */

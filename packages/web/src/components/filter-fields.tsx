@@ -1,5 +1,5 @@
-import type { ReactNode } from 'react';
-import type { UpdateFilters } from '../lib/list-state.ts';
+import { createContext, useContext, type ReactNode } from 'react';
+import { useDebouncedSearch, type UpdateFilters } from '../lib/list-state.ts';
 import { SelectField, TextField, type Option } from './fields.tsx';
 
 /** The first choice of an optional filter: no filter. */
@@ -9,16 +9,21 @@ export const orderOptions: Option[] = [
   { value: 'asc', label: 'Ascending' },
 ];
 
+/** The URL filters of the `FilterForm` a control stands in. */
+const FiltersUpdate = createContext<UpdateFilters>(() => {
+  throw new Error('A filter control stands outside a FilterForm.');
+});
+
 type FilterFormProps = {
   /** The search landmark's name ("Filter files"). */
   label: string;
   search: {
     label: string;
     hint: string;
-    /** What the box shows now (see `useDebouncedSearch`). */
-    text: string;
-    setText: (text: string) => void;
+    /** The search in the URL; the box shows what is typed until the typing pauses (`useDebouncedSearch`). */
+    value: string;
   };
+  /** Sets the URL filters, for the search box and every `FilterSelect` and `SortFields` inside. */
   update: UpdateFilters;
   /** Whether any filter is set: the "Clear filters" button shows only then. */
   active: boolean;
@@ -32,6 +37,7 @@ type FilterFormProps = {
  * selects, and "Clear filters" while any is set.
  */
 export function FilterForm({ label, search, update, active, onClear, children }: FilterFormProps) {
+  const [text, setText] = useDebouncedSearch(search.value, (value) => update({ search: value || undefined }));
   return (
     <form
       className="filters card"
@@ -39,18 +45,18 @@ export function FilterForm({ label, search, update, active, onClear, children }:
       aria-label={label}
       onSubmit={(e) => {
         e.preventDefault();
-        update({ search: search.text || undefined });
+        update({ search: text || undefined });
       }}
     >
       <TextField
         label={search.label}
         type="search"
         name="search"
-        value={search.text}
-        onChange={(e) => search.setText(e.target.value)}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
         hint={search.hint}
       />
-      {children}
+      <FiltersUpdate value={update}>{children}</FiltersUpdate>
       {active && (
         <button type="button" className="button-quiet" onClick={onClear}>
           Clear filters
@@ -66,13 +72,13 @@ type FilterSelectProps = {
   name: string;
   options: readonly Option[];
   value: string | undefined;
-  update: UpdateFilters;
   /** The choice that leaves the parameter out of the URL: the default, or "Any" (''). */
   omit?: string;
 };
 
 /** A select bound to one URL parameter of a list's filters. */
-export function FilterSelect({ label, name, options, value, update, omit = '' }: FilterSelectProps) {
+export function FilterSelect({ label, name, options, value, omit = '' }: FilterSelectProps) {
+  const update = useContext(FiltersUpdate);
   return (
     <SelectField
       label={label}
@@ -90,7 +96,6 @@ export function SortFields(props: {
   sort: string;
   defaultSort: string;
   order: string;
-  update: UpdateFilters;
 }) {
   return (
     <>
@@ -100,16 +105,8 @@ export function SortFields(props: {
         options={props.options}
         value={props.sort}
         omit={props.defaultSort}
-        update={props.update}
       />
-      <FilterSelect
-        label="Order"
-        name="order"
-        options={orderOptions}
-        value={props.order}
-        omit="desc"
-        update={props.update}
-      />
+      <FilterSelect label="Order" name="order" options={orderOptions} value={props.order} omit="desc" />
     </>
   );
 }

@@ -2,8 +2,8 @@ import type { FileMeta } from '@taskvault/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link } from 'react-router';
-import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
-import { DataTable } from '../components/DataTable.tsx';
+import { ConfirmDeleteDialog, type DeleteConfirmation } from '../components/ConfirmDeleteDialog.tsx';
+import { DataTable, type RowEvents } from '../components/DataTable.tsx';
 import { ok } from '../lib/api-error.ts';
 import { formatDateTime, formatSize } from '../lib/format.ts';
 import { useApi } from '../session/SessionProvider.tsx';
@@ -21,15 +21,7 @@ function startDownload(url: string) {
   a.remove();
 }
 
-type RowEvents = {
-  /** A failure to show in the page's alert. */
-  onProblem: (message: string) => void;
-  /** A success to show in the page's status message. */
-  onNotice: (message: string) => void;
-  onDelete: (file: FileMeta) => void;
-};
-
-type TableProps = RowEvents & {
+type TableProps = RowEvents<FileMeta> & {
   id: string;
   caption: string;
   files: readonly FileMeta[];
@@ -64,7 +56,7 @@ function FileRow({
   onProblem,
   onNotice,
   onDelete,
-}: RowEvents & {
+}: RowEvents<FileMeta> & {
   file: FileMeta;
   tasks: readonly TaskChoice[] | undefined;
   titles: ReadonlyMap<string, string>;
@@ -160,21 +152,11 @@ function FileRow({
   );
 }
 
-export function DeleteFileDialog(props: {
-  file: FileMeta;
-  pending: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
+export function DeleteFileDialog({ file, ...confirmation }: DeleteConfirmation & { file: FileMeta }) {
   return (
-    <ConfirmDeleteDialog
-      title="Delete this file?"
-      pending={props.pending}
-      onConfirm={props.onConfirm}
-      onCancel={props.onCancel}
-    >
-      “{props.file.name}” ({formatSize(props.file.size)}) will be deleted for good, and its download links
-      will stop working.
+    <ConfirmDeleteDialog title="Delete this file?" {...confirmation}>
+      “{file.name}” ({formatSize(file.size)}) will be deleted for good, and its download links will stop
+      working.
     </ConfirmDeleteDialog>
   );
 }

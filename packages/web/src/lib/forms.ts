@@ -3,7 +3,7 @@ import { useEffect, type RefObject } from 'react';
 export type FieldErrorMap = Record<string, string>;
 
 /** What `validate` needs of a contract schema (a zod schema), without the app depending on zod itself. */
-type Schema<T> = {
+export type Schema<T> = {
   safeParse(
     value: unknown,
   ):

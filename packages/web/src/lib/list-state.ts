@@ -1,3 +1,4 @@
+import { keepPreviousData, useQuery, type QueryKey, type UseQueryOptions } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 
@@ -91,3 +92,16 @@ export function useCursorPages(filterKey: string) {
 }
 
 export type CursorPages = ReturnType<typeof useCursorPages>;
+
+/**
+ * A cursor-paged list read with `filters`: back to the first page when they change, and the previous page
+ * kept on screen (dimmed, `isPlaceholderData`) while the next one loads.
+ */
+export function usePagedList<TData, TKey extends QueryKey>(
+  filters: unknown,
+  query: (cursor: string | undefined) => UseQueryOptions<TData, Error, TData, TKey>,
+) {
+  const pages = useCursorPages(JSON.stringify(filters));
+  const list = useQuery({ ...query(pages.cursor), placeholderData: keepPreviousData });
+  return { pages, list };
+}

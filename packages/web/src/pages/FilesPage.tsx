@@ -1,14 +1,12 @@
 import { FILE_SORT_FIELDS, FILE_TYPE_NAMES, type FileMeta, type FileType } from '@taskvault/sdk';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
 import { type Option } from '../components/fields.tsx';
 import { ANY, FilterForm, FilterSelect, SortFields } from '../components/filter-fields.tsx';
-import { Pager } from '../components/Pager.tsx';
-import { QueryStatus } from '../components/QueryStatus.tsx';
+import { PagedList } from '../components/PagedList.tsx';
 import { errorMessage, ok } from '../lib/api-error.ts';
-import { oneOf, ORDERS, useCursorPages, useDebouncedSearch, useUrlFilters } from '../lib/list-state.ts';
-import { problemText } from '../lib/problem-text.ts';
+import { oneOf, ORDERS, usePagedList, useUrlFilters } from '../lib/list-state.ts';
+import { useConfirmedDelete } from '../lib/use-confirmed-delete.ts';
 import { useNotices } from '../lib/use-notices.ts';
 import { useApi } from '../session/SessionProvider.tsx';
 import {
@@ -35,7 +33,6 @@ const isUuid = (v: string | null): v is string => !!v && /^[0-9a-f-]{36}$/i.test
 export function FilesPage() {
   const api = useApi();
   const queryClient = useQueryClient();
-  const tableId = useId();
   const { params, update, clear } = useUrlFilters();
   const taskParam = params.get('task');
   const filters: FileListFilters = {
@@ -46,30 +43,19 @@ export function FilesPage() {
     order: oneOf(ORDERS, params.get('order')) ?? 'desc',
   };
   const active = Boolean(filters.search || filters.type || filters.taskId);
-  const [searchText, setSearchText] = useDebouncedSearch(params.get('search') ?? '', (search) =>
-    update({ search: search || undefined }),
-  );
 
   const { notice, problem, say, complain } = useNotices();
-  const [deleting, setDeleting] = useState<FileMeta | null>(null);
+  const deletion = useConfirmedDelete({
+    remove: (file: FileMeta) => ok(api.files.remove({ params: { id: file.id } })),
+    deleted: (file) => `File “${file.name}” deleted.`,
+    failed: (file) => `Could not delete “${file.name}”`,
+    refresh: () => invalidateAfterFileChange(queryClient),
+    say,
+    complain,
+  });
 
   const tasks = useQuery(taskChoicesQuery(api));
-  const pages = useCursorPages(JSON.stringify(filters));
-  const list = useQuery({ ...fileListQuery(api, filters, pages.cursor), placeholderData: keepPreviousData });
-  const data = list.data;
-
-  const remove = useMutation({
-    mutationFn: (file: FileMeta) => ok(api.files.remove({ params: { id: file.id } })),
-    onSuccess: async (_res, file) => {
-      setDeleting(null);
-      say(`File “${file.name}” deleted.`);
-      await invalidateAfterFileChange(queryClient);
-    },
-    onError: (e, file) => {
-      setDeleting(null);
-      complain(`Could not delete “${file.name}”: ${problemText(e)}`);
-    },
-  });
+  const paged = usePagedList(filters, (cursor) => fileListQuery(api, filters, cursor));
 
   const taskFilterOptions: Option[] = [
     ANY,
@@ -98,78 +84,46 @@ export function FilesPage() {
 
         <FilterForm
           label="Filter files"
-          search={{
-            label: 'Search files',
-            hint: 'Part of the name.',
-            text: searchText,
-            setText: setSearchText,
-          }}
+          search={{ label: 'Search files', hint: 'Part of the name.', value: params.get('search') ?? '' }}
           update={update}
           active={active}
           onClear={() => clear(FILTER_KEYS)}
         >
-          <FilterSelect label="Type" name="type" options={typeOptions} value={filters.type} update={update} />
-          <FilterSelect
-            label="Attached to"
-            name="task"
-            options={taskFilterOptions}
-            value={filters.taskId}
-            update={update}
-          />
+          <FilterSelect label="Type" name="type" options={typeOptions} value={filters.type} />
+          <FilterSelect label="Attached to" name="task" options={taskFilterOptions} value={filters.taskId} />
           <SortFields
             options={sortOptions}
             sort={filters.sort}
             defaultSort="createdAt"
             order={filters.order}
-            update={update}
           />
         </FilterForm>
 
-        <QueryStatus query={list} loading="Loading files…" failure="Could not load the files" />
-
-        {data && data.items.length === 0 && (
-          <div className="card empty">
-            {active || pages.canGoBack ? (
-              <p>No file matches these filters.</p>
-            ) : (
-              <p>No files yet. Upload one above.</p>
-            )}
-          </div>
-        )}
-
-        {data && data.items.length > 0 && (
-          <FileTable
-            id={tableId}
-            caption={`Your files, page ${pages.pageNumber}`}
-            files={data.items}
-            tasks={tasks.data}
-            busy={list.isPlaceholderData}
-            onNotice={say}
-            onProblem={complain}
-            onDelete={(file) => {
-              remove.reset();
-              setDeleting(file);
-            }}
-          />
-        )}
-
-        <Pager
-          label="Pages of files"
-          controls={tableId}
-          pageSize={FILE_PAGE_SIZE}
-          pages={pages}
-          list={list}
-        />
+        <PagedList
+          paged={paged}
+          loading="Loading files…"
+          failure="Could not load the files"
+          empty="No files yet. Upload one above."
+          noMatch="No file matches these filters."
+          filtered={active}
+          pager={{ label: 'Pages of files', pageSize: FILE_PAGE_SIZE }}
+        >
+          {(files, tableId) => (
+            <FileTable
+              id={tableId}
+              caption={`Your files, page ${paged.pages.pageNumber}`}
+              files={files}
+              tasks={tasks.data}
+              busy={paged.list.isPlaceholderData}
+              onNotice={say}
+              onProblem={complain}
+              onDelete={deletion.ask}
+            />
+          )}
+        </PagedList>
       </section>
 
-      {deleting && (
-        <DeleteFileDialog
-          file={deleting}
-          pending={remove.isPending}
-          onConfirm={() => remove.mutate(deleting)}
-          onCancel={() => setDeleting(null)}
-        />
-      )}
+      {deletion.deleting && <DeleteFileDialog file={deletion.deleting} {...deletion.dialog} />}
     </>
   );
 }

@@ -1,11 +1,10 @@
-import { useMutation } from '@tanstack/react-query';
-import { useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'react-router';
 import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
 import { ResendVerificationForm } from '../components/ResendVerificationForm.tsx';
 import { TextField } from '../components/fields.tsx';
 import { errorMessage, fieldMessages, isTaskvaultError } from '../lib/api-error.ts';
-import { useFocusFirstInvalid, type FieldErrorMap } from '../lib/forms.ts';
+import type { FieldErrorMap } from '../lib/forms.ts';
+import { useContractForm } from '../lib/use-contract-form.ts';
 import type { LoginRedirectState } from '../session/guards.tsx';
 import { useSession } from '../session/SessionProvider.tsx';
 
@@ -15,32 +14,25 @@ export function LoginPage() {
   const { state, signIn } = useSession();
   const location = useLocation();
   const redirect = location.state as LoginRedirectState | null;
-  const form = useRef<HTMLFormElement>(null);
-  const [login, setLogin] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FieldErrorMap | null>(null);
-
-  const mutation = useMutation({
+  const { form, values, field, errors, setErrors, mutation, submit } = useContractForm({
+    initial: { login: '', password: '' },
     mutationFn: signIn,
-    onError: (e) => {
+    fieldErrors: (e) => {
       const fields = fieldMessages(e);
       const loginError = fields.email ?? fields.username ?? fields.login;
       const next: FieldErrorMap = {};
       if (loginError) next.login = loginError;
       if (fields.password) next.password = fields.password;
-      setErrors(next);
+      return next;
     },
   });
-  useFocusFirstInvalid(form, errors);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  // The form's own check, no contract schema: both fields filled; the server judges the rest.
+  const loginBody = ({ login, password }: typeof values) => {
     const next: FieldErrorMap = {};
     if (!login.trim()) next.login = 'Enter your email or username.';
     if (!password) next.password = 'Enter your password.';
+    if (Object.keys(next).length === 0) return { login: login.trim(), password };
     setErrors(next);
-    if (Object.keys(next).length > 0) return;
-    mutation.mutate({ login: login.trim(), password });
   };
 
   const error = mutation.error;
@@ -65,33 +57,29 @@ export function LoginPage() {
           // Too many attempts: the server's message says when to try again.
           <ErrorAlert>{errorMessage(error)}</ErrorAlert>
         ))}
-      <form ref={form} onSubmit={submit} noValidate aria-busy={mutation.isPending}>
+      <form ref={form} onSubmit={submit(loginBody)} noValidate aria-busy={mutation.isPending}>
         <TextField
           label="Email or username"
-          name="login"
           autoComplete="username"
           autoCapitalize="none"
           spellCheck={false}
           required
-          value={login}
-          onChange={(e) => setLogin(e.target.value)}
-          error={errors?.login}
+          {...field('login')}
         />
         <TextField
           label="Password"
           type="password"
-          name="password"
           autoComplete="current-password"
           required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors?.password}
+          {...field('password')}
         />
         <button type="submit" className="button-primary button-block" disabled={mutation.isPending}>
           Log in
         </button>
       </form>
-      {notVerified && <ResendVerificationForm initialEmail={login.includes('@') ? login.trim() : ''} />}
+      {notVerified && (
+        <ResendVerificationForm initialEmail={values.login.includes('@') ? values.login.trim() : ''} />
+      )}
       <p className="form-links">
         <Link to="/forgot-password">Forgot your password?</Link>
         <Link to="/signup">Create an account</Link>

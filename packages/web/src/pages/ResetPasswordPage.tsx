@@ -1,34 +1,21 @@
 import { PASSWORD_MAX, PASSWORD_MIN, PasswordResetConfirmBodySchema } from '@taskvault/sdk';
-import { useMutation } from '@tanstack/react-query';
-import { useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
 import { TextField } from '../components/fields.tsx';
-import { errorMessage, fieldMessages, isTaskvaultError, ok } from '../lib/api-error.ts';
-import { useFocusFirstInvalid, validate, type FieldErrorMap } from '../lib/forms.ts';
+import { errorMessage, isTaskvaultError, ok } from '../lib/api-error.ts';
+import { useContractForm } from '../lib/use-contract-form.ts';
 import { useApi } from '../session/SessionProvider.tsx';
 
 /** Where the reset email's link lands: `/reset-password/:uid/:token`. */
 export function ResetPasswordPage() {
   const api = useApi();
   const { uid = '', token = '' } = useParams();
-  const form = useRef<HTMLFormElement>(null);
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FieldErrorMap | null>(null);
-  const mutation = useMutation({
-    mutationFn: (newPassword: string) =>
-      ok(api.auth.confirmPasswordReset({ body: { uid, token, newPassword } })),
-    onError: (e) => setErrors(fieldMessages(e)),
+  const { form, field, errors, mutation, submit } = useContractForm({
+    initial: { newPassword: '' },
+    schema: PasswordResetConfirmBodySchema,
+    // The uid and token as the link holds them; the password as checked.
+    mutationFn: ({ newPassword }) => ok(api.auth.confirmPasswordReset({ body: { uid, token, newPassword } })),
   });
-  useFocusFirstInvalid(form, errors);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const checked = validate(PasswordResetConfirmBodySchema, { uid, token, newPassword: password });
-    if (!checked.ok) return setErrors(checked.errors);
-    setErrors(null);
-    mutation.mutate(checked.data.newPassword);
-  };
 
   if (mutation.isSuccess)
     return (
@@ -65,16 +52,18 @@ export function ResetPasswordPage() {
       ) : (
         error && !errors?.newPassword && <ErrorAlert>{errorMessage(error)}</ErrorAlert>
       )}
-      <form ref={form} onSubmit={submit} noValidate aria-busy={mutation.isPending}>
+      <form
+        ref={form}
+        onSubmit={submit(({ newPassword }) => ({ uid, token, newPassword }))}
+        noValidate
+        aria-busy={mutation.isPending}
+      >
         <TextField
           label="New password"
           type="password"
-          name="newPassword"
           autoComplete="new-password"
           required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors?.newPassword}
+          {...field('newPassword')}
           hint={`${PASSWORD_MIN} to ${PASSWORD_MAX} characters; not a common password, not all digits, not like your username or email.`}
         />
         <button type="submit" className="button-primary button-block" disabled={mutation.isPending}>

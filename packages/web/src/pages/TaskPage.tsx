@@ -1,14 +1,14 @@
 import { type FileMeta, type UpdateTaskBody, UpdateTaskBodySchema } from '@taskvault/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
 import { Loading } from '../components/Loading.tsx';
-import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog.tsx';
+import { ConfirmDeleteDialog, type DeleteConfirmation } from '../components/ConfirmDeleteDialog.tsx';
 import { dashboardKey } from '../dashboard/load-dashboard.ts';
-import { errorMessage, fieldMessages, isTaskvaultError, ok } from '../lib/api-error.ts';
+import { errorMessage, isTaskvaultError, ok } from '../lib/api-error.ts';
 import { formatSize, formatDateTime } from '../lib/format.ts';
-import { unplacedMessages, useFocusFirstInvalid, validate, type FieldErrorMap } from '../lib/forms.ts';
+import { useContractForm } from '../lib/use-contract-form.ts';
 import { useApi } from '../session/SessionProvider.tsx';
 import { allowedStatuses, STATUS_LABELS } from '../tasks/task-labels.ts';
 import { etagOf, taskKeys, taskQuery, type TaskSnapshot } from '../tasks/task-queries.ts';
@@ -70,15 +70,11 @@ function TaskEditor({ initial }: { initial: TaskSnapshot }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const form = useRef<HTMLFormElement>(null);
   const titleField = useId();
   const [base, setBase] = useState(initial);
-  const [values, setValues] = useState(() => toFormValues(initial.task));
-  const [errors, setErrors] = useState<FieldErrorMap | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [conflict, setConflict] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
-  useFocusFirstInvalid(form, errors);
 
   const id = base.task.id;
   const invalidateLists = () =>
@@ -87,7 +83,19 @@ function TaskEditor({ initial }: { initial: TaskSnapshot }) {
       queryClient.invalidateQueries({ queryKey: dashboardKey }),
     ]);
 
-  const save = useMutation({
+  const {
+    form,
+    values,
+    setValues,
+    field,
+    setErrors,
+    mutation: save,
+    submit,
+    hasFieldErrors,
+    unplaced,
+  } = useContractForm({
+    initial: () => toFormValues(initial.task),
+    schema: UpdateTaskBodySchema,
     mutationFn: (body: UpdateTaskBody) =>
       ok(api.tasks.update({ params: { id }, headers: { 'if-match': base.etag }, body })),
     onSuccess: async (res) => {
@@ -102,9 +110,9 @@ function TaskEditor({ initial }: { initial: TaskSnapshot }) {
       await invalidateLists();
     },
     onError: (e) => {
-      if (isTaskvaultError(e, 'PRECONDITION_FAILED')) return setConflict(true);
-      setErrors(fieldMessages(e));
+      if (isTaskvaultError(e, 'PRECONDITION_FAILED')) setConflict(true);
     },
+    onEdit: () => setNotice(null),
   });
 
   const remove = useMutation({
@@ -160,23 +168,16 @@ function TaskEditor({ initial }: { initial: TaskSnapshot }) {
     });
   };
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const body = (edited: TaskFormValues) => {
     setNotice(null);
     save.reset();
-    const diff = changes(values, toFormValues(base.task));
+    const diff = changes(edited, toFormValues(base.task));
     if (Object.keys(diff).length === 0) return setNotice('Nothing to save: no field was changed.');
-    const checked = validate(UpdateTaskBodySchema, {
-      ...diff,
-      ...(diff.dueDate !== undefined && { dueDate: diff.dueDate || null }),
-    });
-    if (!checked.ok) return setErrors(checked.errors);
-    setErrors(null);
-    save.mutate(checked.data);
+    return { ...diff, ...(diff.dueDate !== undefined && { dueDate: diff.dueDate || null }) };
   };
 
-  const unplaced = unplacedMessages(errors, FIELDS);
-  const saveFailed = save.isError && !conflict && Object.keys(errors ?? {}).length === 0;
+  const unplacedHere = unplaced(FIELDS);
+  const saveFailed = save.isError && !conflict && !hasFieldErrors;
   const removeFailed = remove.isError && !isTaskvaultError(remove.error, 'PRECONDITION_FAILED');
 
   return (
@@ -213,19 +214,10 @@ function TaskEditor({ initial }: { initial: TaskSnapshot }) {
       {notice && <StatusMessage>{notice}</StatusMessage>}
       {saveFailed && <ErrorAlert>{errorMessage(save.error)}</ErrorAlert>}
       {removeFailed && <ErrorAlert>Could not delete the task: {errorMessage(remove.error)}</ErrorAlert>}
-      {unplaced.length > 0 && <ErrorAlert>{unplaced.join(' ')}</ErrorAlert>}
+      {unplacedHere.length > 0 && <ErrorAlert>{unplacedHere.join(' ')}</ErrorAlert>}
 
-      <form ref={form} className="card" onSubmit={submit} noValidate aria-busy={save.isPending}>
-        <TaskFields
-          values={values}
-          onChange={(v) => {
-            setValues(v);
-            setNotice(null);
-          }}
-          errors={errors}
-          statuses={allowedStatuses(base.task.status)}
-          titleId={titleField}
-        />
+      <form ref={form} className="card" onSubmit={submit(body)} noValidate aria-busy={save.isPending}>
+        <TaskFields field={field} statuses={allowedStatuses(base.task.status)} titleId={titleField} />
         <div className="button-row">
           <button type="submit" className="button-primary" disabled={save.isPending}>
             Save
@@ -255,23 +247,16 @@ function TaskEditor({ initial }: { initial: TaskSnapshot }) {
   );
 }
 
-function DeleteDialog(props: {
-  title: string;
-  fileCount: number;
-  pending: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
+function DeleteDialog({
+  title,
+  fileCount,
+  ...confirmation
+}: DeleteConfirmation & { title: string; fileCount: number }) {
   return (
-    <ConfirmDeleteDialog
-      title="Delete this task?"
-      pending={props.pending}
-      onConfirm={props.onConfirm}
-      onCancel={props.onCancel}
-    >
-      “{props.title}” will be deleted for good.
-      {props.fileCount > 0 &&
-        ` Its ${props.fileCount === 1 ? 'attached file is' : `${props.fileCount} attached files are`} kept, no longer attached.`}
+    <ConfirmDeleteDialog title="Delete this task?" {...confirmation}>
+      “{title}” will be deleted for good.
+      {fileCount > 0 &&
+        ` Its ${fileCount === 1 ? 'attached file is' : `${fileCount} attached files are`} kept, no longer attached.`}
     </ConfirmDeleteDialog>
   );
 }

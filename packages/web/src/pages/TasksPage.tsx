@@ -6,17 +6,15 @@ import {
   type TaskPriority,
   type TaskStatus,
 } from '@taskvault/sdk';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { Link, useLocation } from 'react-router';
 import { StatusMessage } from '../components/Alert.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { CheckboxField, type Option } from '../components/fields.tsx';
 import { ANY, FilterForm, FilterSelect, SortFields } from '../components/filter-fields.tsx';
-import { Pager } from '../components/Pager.tsx';
-import { QueryStatus } from '../components/QueryStatus.tsx';
+import { PagedList } from '../components/PagedList.tsx';
 import { formatDateTime, todayUtc } from '../lib/format.ts';
-import { oneOf, ORDERS, useCursorPages, useDebouncedSearch, useUrlFilters } from '../lib/list-state.ts';
+import { oneOf, ORDERS, usePagedList, useUrlFilters } from '../lib/list-state.ts';
 import { useApi } from '../session/SessionProvider.tsx';
 import { NewTaskDialog } from '../tasks/NewTaskDialog.tsx';
 import { TaskStateCells, TaskTitleCell } from '../tasks/TaskCells.tsx';
@@ -53,15 +51,11 @@ export function TasksPage() {
   const api = useApi();
   const location = useLocation();
   const { filters, update, active, clear } = useTaskFilters();
-  const [searchText, setSearchText] = useDebouncedSearch(filters.search, (search) =>
-    update({ search: search || undefined }),
-  );
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<{ text: string; task?: Task } | null>(() => {
     const text = (location.state as { notice?: string } | null)?.notice;
     return text ? { text } : null;
   });
-  const tableId = useId();
 
   const query: TaskListFilters = {
     status: filters.status ? [filters.status] : undefined,
@@ -72,10 +66,8 @@ export function TasksPage() {
     order: filters.order,
   };
 
-  const pages = useCursorPages(JSON.stringify(query));
-  const list = useQuery({ ...taskListQuery(api, query, pages.cursor), placeholderData: keepPreviousData });
-  const data = list.data;
-  const pageCount = Math.max(1, Math.ceil((data?.page.total ?? 0) / PAGE_SIZE));
+  const paged = usePagedList(query, (cursor) => taskListQuery(api, query, cursor));
+  const pageCount = Math.max(1, Math.ceil((paged.list.data?.page.total ?? 0) / PAGE_SIZE));
 
   const today = todayUtc();
 
@@ -98,37 +90,19 @@ export function TasksPage() {
 
       <FilterForm
         label="Filter tasks"
-        search={{
-          label: 'Search',
-          hint: 'In titles and descriptions.',
-          text: searchText,
-          setText: setSearchText,
-        }}
+        search={{ label: 'Search', hint: 'In titles and descriptions.', value: filters.search }}
         update={update}
         active={active}
         onClear={clear}
       >
-        <FilterSelect
-          label="Status"
-          name="status"
-          options={[ANY, ...statusOptions]}
-          value={filters.status}
-          update={update}
-        />
+        <FilterSelect label="Status" name="status" options={[ANY, ...statusOptions]} value={filters.status} />
         <FilterSelect
           label="Priority"
           name="priority"
           options={[ANY, ...priorityOptions]}
           value={filters.priority}
-          update={update}
         />
-        <SortFields
-          options={sortOptions}
-          sort={filters.sort}
-          defaultSort="createdAt"
-          order={filters.order}
-          update={update}
-        />
+        <SortFields options={sortOptions} sort={filters.sort} defaultSort="createdAt" order={filters.order} />
         <CheckboxField
           label="Overdue only"
           name="overdue"
@@ -137,37 +111,33 @@ export function TasksPage() {
         />
       </FilterForm>
 
-      <QueryStatus query={list} loading="Loading tasks…" failure="Could not load the tasks" />
-
-      {data && data.items.length === 0 && (
-        <div className="card empty">
-          {active || pages.canGoBack ? (
-            <p>No task matches these filters.</p>
-          ) : (
-            <p>No tasks yet. Create one with “New task”.</p>
-          )}
-        </div>
-      )}
-
-      {data && data.items.length > 0 && (
-        <DataTable
-          id={tableId}
-          caption={`Tasks, page ${pages.pageNumber} of ${pageCount}`}
-          columns={['Title', 'Status', 'Priority', 'Due date', 'Updated']}
-          busy={list.isPlaceholderData}
-        >
-          {data.items.map((task) => (
-            <tr key={task.id}>
-              <TaskTitleCell task={task} />
-              <TaskStateCells task={task} today={today} />
-              <td data-label="Updated">{formatDateTime(task.updatedAt)}</td>
-            </tr>
-          ))}
-        </DataTable>
-      )}
-
       {/* The tasks list's pager keeps its first name, "Pages": the only list on its page. */}
-      <Pager label="Pages" controls={tableId} pageSize={PAGE_SIZE} pages={pages} list={list} />
+      <PagedList
+        paged={paged}
+        loading="Loading tasks…"
+        failure="Could not load the tasks"
+        empty="No tasks yet. Create one with “New task”."
+        noMatch="No task matches these filters."
+        filtered={active}
+        pager={{ label: 'Pages', pageSize: PAGE_SIZE }}
+      >
+        {(tasks, tableId) => (
+          <DataTable
+            id={tableId}
+            caption={`Tasks, page ${paged.pages.pageNumber} of ${pageCount}`}
+            columns={['Title', 'Status', 'Priority', 'Due date', 'Updated']}
+            busy={paged.list.isPlaceholderData}
+          >
+            {tasks.map((task) => (
+              <tr key={task.id}>
+                <TaskTitleCell task={task} />
+                <TaskStateCells task={task} today={today} />
+                <td data-label="Updated">{formatDateTime(task.updatedAt)}</td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </PagedList>
 
       {creating && (
         <NewTaskDialog

@@ -1,10 +1,11 @@
 import { UpdateProfileBodySchema, type Profile, type UpdateProfileBody } from '@taskvault/sdk';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent } from 'react';
-import { ErrorAlert, StatusMessage } from '../components/Alert.tsx';
+import { useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { StatusMessage } from '../components/Alert.tsx';
 import { TextField } from '../components/fields.tsx';
-import { errorMessage, fieldMessages, ok } from '../lib/api-error.ts';
-import { unplacedMessages, useFocusFirstInvalid, validate, type FieldErrorMap } from '../lib/forms.ts';
+import { FormProblems } from '../components/FormProblems.tsx';
+import { ok } from '../lib/api-error.ts';
+import { useContractForm } from '../lib/use-contract-form.ts';
 import { useApi, useSession } from '../session/SessionProvider.tsx';
 import { profileKey } from './profile-queries.ts';
 
@@ -22,16 +23,13 @@ export function ProfileForm({ profile }: { profile: Profile }) {
   const api = useApi();
   const { updateUser } = useSession();
   const queryClient = useQueryClient();
-  const form = useRef<HTMLFormElement>(null);
   const headingId = useId();
   // The form keeps its own copy: a background refetch never overwrites what the user is typing.
   const [base, setBase] = useState(() => valuesOf(profile));
-  const [values, setValues] = useState(base);
-  const [errors, setErrors] = useState<FieldErrorMap | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  useFocusFirstInvalid(form, errors);
-
-  const save = useMutation({
+  const { form, setValues, field, setErrors, mutation, submit, failed, unplaced } = useContractForm({
+    initial: base,
+    schema: UpdateProfileBodySchema,
     mutationFn: (body: UpdateProfileBody) => ok(api.auth.updateProfile({ body })),
     onSuccess: (res) => {
       queryClient.setQueryData(profileKey, res.body.data);
@@ -42,72 +40,43 @@ export function ProfileForm({ profile }: { profile: Profile }) {
       setValues(saved);
       setNotice('Profile saved.');
     },
-    onError: (e) => setErrors(fieldMessages(e)),
+    onEdit: () => setNotice(null),
   });
 
-  const set = (key: keyof Values, value: string) => {
-    setValues({ ...values, [key]: value });
+  const changes = (values: Values) => {
     setNotice(null);
-  };
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    setNotice(null);
-    save.reset();
+    mutation.reset();
     const diff: Partial<Values> = {};
     for (const key of FIELDS as (keyof Values)[]) if (values[key] !== base[key]) diff[key] = values[key];
-    if (Object.keys(diff).length === 0) {
-      setErrors(null);
-      return setNotice('Nothing to save: no field was changed.');
-    }
-    const checked = validate(UpdateProfileBodySchema, diff);
-    if (!checked.ok) return setErrors(checked.errors);
+    if (Object.keys(diff).length > 0) return diff;
     setErrors(null);
-    save.mutate(checked.data);
+    setNotice('Nothing to save: no field was changed.');
   };
 
-  const unplaced = unplacedMessages(errors, FIELDS);
   return (
     <section className="card" aria-labelledby={headingId}>
       <h2 id={headingId}>Your details</h2>
-      <form ref={form} onSubmit={submit} noValidate aria-busy={save.isPending}>
-        {save.isError && Object.keys(errors ?? {}).length === 0 && (
-          <ErrorAlert>Could not save your profile: {errorMessage(save.error)}</ErrorAlert>
-        )}
-        {unplaced.length > 0 && <ErrorAlert>{unplaced.join(' ')}</ErrorAlert>}
+      <form ref={form} onSubmit={submit(changes)} noValidate aria-busy={mutation.isPending}>
+        <FormProblems
+          failed={failed}
+          error={mutation.error}
+          failure="Could not save your profile: "
+          unplaced={unplaced(FIELDS)}
+        />
         <div className="field-row">
-          <TextField
-            label="First name"
-            name="firstName"
-            autoComplete="given-name"
-            maxLength={100}
-            value={values.firstName}
-            onChange={(e) => set('firstName', e.target.value)}
-            error={errors?.firstName}
-          />
-          <TextField
-            label="Last name"
-            name="lastName"
-            autoComplete="family-name"
-            maxLength={100}
-            value={values.lastName}
-            onChange={(e) => set('lastName', e.target.value)}
-            error={errors?.lastName}
-          />
+          <TextField label="First name" autoComplete="given-name" maxLength={100} {...field('firstName')} />
+          <TextField label="Last name" autoComplete="family-name" maxLength={100} {...field('lastName')} />
         </div>
         <TextField
           label="Username"
-          name="username"
           autoComplete="username"
           required
           maxLength={30}
-          value={values.username}
-          onChange={(e) => set('username', e.target.value)}
-          error={errors?.username}
+          {...field('username')}
           hint="3 to 30 letters, digits, _ or -. You can log in with it."
         />
         <div className="button-row">
-          <button type="submit" className="button-primary" disabled={save.isPending}>
+          <button type="submit" className="button-primary" disabled={mutation.isPending}>
             Save profile
           </button>
         </div>

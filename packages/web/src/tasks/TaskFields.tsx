@@ -1,6 +1,6 @@
 import type { TaskPriority, TaskStatus } from '@taskvault/sdk';
 import { SelectField, TextAreaField, TextField } from '../components/fields.tsx';
-import type { FieldErrorMap } from '../lib/forms.ts';
+import type { FieldProps } from '../lib/use-contract-form.ts';
 import { priorityOptions, STATUS_LABELS } from './task-labels.ts';
 
 export type TaskFormValues = {
@@ -35,9 +35,8 @@ export const toFormValues = (task: {
 });
 
 type Props = {
-  values: TaskFormValues;
-  onChange: (values: TaskFormValues) => void;
-  errors: FieldErrorMap | null;
+  /** The form's binding of each field (`useContractForm`'s `field`). */
+  field: FieldProps<TaskFormValues>;
   /** The statuses to offer; no Status field when absent (a new task starts as pending). */
   statuses?: readonly TaskStatus[];
   /** Focus the title when the form opens (a dialog). */
@@ -47,58 +46,28 @@ type Props = {
 };
 
 /** The task's fields, shared by the new-task dialog and the task page. */
-export function TaskFields({ values, onChange, errors, statuses, autoFocusTitle, titleId }: Props) {
-  const set = <K extends keyof TaskFormValues>(key: K, value: TaskFormValues[K]) =>
-    onChange({ ...values, [key]: value });
+export function TaskFields({ field, statuses, autoFocusTitle, titleId }: Props) {
   return (
     <>
       <TextField
         id={titleId}
         label="Title"
-        name="title"
         required
         maxLength={200}
-        value={values.title}
-        onChange={(e) => set('title', e.target.value)}
-        error={errors?.title}
+        {...field('title')}
         data-autofocus={autoFocusTitle ? true : undefined}
       />
-      <TextAreaField
-        label="Description"
-        name="description"
-        rows={4}
-        maxLength={5000}
-        value={values.description}
-        onChange={(e) => set('description', e.target.value)}
-        error={errors?.description}
-      />
+      <TextAreaField label="Description" rows={4} maxLength={5000} {...field('description')} />
       <div className="field-row">
         {statuses && (
           <SelectField
             label="Status"
-            name="status"
             options={statuses.map((s) => ({ value: s, label: STATUS_LABELS[s] }))}
-            value={values.status}
-            onChange={(e) => set('status', e.target.value as TaskStatus)}
-            error={errors?.status}
+            {...field('status')}
           />
         )}
-        <SelectField
-          label="Priority"
-          name="priority"
-          options={priorityOptions}
-          value={values.priority}
-          onChange={(e) => set('priority', e.target.value as TaskPriority)}
-          error={errors?.priority}
-        />
-        <TextField
-          label="Due date"
-          name="dueDate"
-          type="date"
-          value={values.dueDate}
-          onChange={(e) => set('dueDate', e.target.value)}
-          error={errors?.dueDate}
-        />
+        <SelectField label="Priority" options={priorityOptions} {...field('priority')} />
+        <TextField label="Due date" type="date" {...field('dueDate')} />
       </div>
     </>
   );
