@@ -8,11 +8,12 @@ import { spawnServer } from '../test/spawn-server.ts';
 import type { Database } from './config/env.ts';
 import { AuditEvent } from './modules/audit/audit-event.entity.ts';
 import { createOrm } from './platform/db/orm.ts';
+import { entities } from './entities.ts';
 
 const main = path.join(import.meta.dirname, 'main.ts');
 
 const countEvents = async (database: Database, type: string) => {
-  const orm = await createOrm({ database });
+  const orm = await createOrm({ entities, database });
   try {
     return await orm.em.fork().count(AuditEvent, { type });
   } finally {

@@ -4,6 +4,7 @@ import type { Config } from './config/env.ts';
 import { AuditEvent } from './modules/audit/audit-event.entity.ts';
 import { startStorageSweeper } from './modules/files/storage-sweep.ts';
 import { closeOrm, createOrm, migrate, type Orm } from './platform/db/orm.ts';
+import { entities } from './entities.ts';
 import type { Logger } from './platform/logger.ts';
 import { createPlatform, type Platform } from './platform/platform.ts';
 import { settledWithin } from './platform/settled-within.ts';
@@ -29,6 +30,7 @@ export type RunningServer = {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const startedAt = Date.now();
   const orm = await createOrm({
+    entities,
     database: config.database,
     poolMax: config.dbPoolMax,
     logger,

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config, type Database } from '../src/config/env.ts';
 import { closeOrm, createOrm, MEMORY, migrate, type Orm } from '../src/platform/db/orm.ts';
+import { entities } from '../src/entities.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { createPlatform, type Platform } from '../src/platform/platform.ts';
 import { answerParserErrors } from '../src/transport/client-errors.ts';
@@ -96,7 +97,7 @@ async function serveTestApp(http: Listening, overrides: Record<string, string>):
     ...overrides,
   });
   const db = await createTestDatabase(config);
-  const orm = await createOrm({ database: db.database, timeouts: config.dependencies.database });
+  const orm = await createOrm({ entities, database: db.database, timeouts: config.dependencies.database });
   await migrate(orm);
   const logger = createLogger(config.logLevel);
   const platform = createPlatform(config, orm, logger, { mailPollIntervalMs: 50 });

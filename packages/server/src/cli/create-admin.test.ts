@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { User } from '../modules/accounts/user.entity.ts';
 import { createOrm } from '../platform/db/orm.ts';
+import { entities } from '../entities.ts';
 
 const run = promisify(execFile);
 const script = path.join(import.meta.dirname, 'create-admin.ts');
@@ -33,7 +34,7 @@ describe('npm run create-admin', () => {
     );
     expect(res.stdout).toContain('Created administrator boss <boss@example.com>');
     expect(res.code).toBe(0);
-    const orm = await createOrm({ database: { engine: 'pglite', dataDir: path.join(dir, 'db') } });
+    const orm = await createOrm({ entities, database: { engine: 'pglite', dataDir: path.join(dir, 'db') } });
     try {
       const user = await orm.em.fork().findOneOrFail(User, { email: 'boss@example.com' });
       expect(user).toMatchObject({ role: 'admin', isActive: true, username: 'boss' });

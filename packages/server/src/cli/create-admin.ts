@@ -4,6 +4,7 @@ import { loadConfig } from '../config/env.ts';
 import { createAdmin } from '../modules/accounts/create-admin.ts';
 import { PasswordHasher } from '../modules/accounts/password-hasher.ts';
 import { createOrm, migrate } from '../platform/db/orm.ts';
+import { entities } from '../entities.ts';
 import { AppError } from '../core/errors.ts';
 
 /**
@@ -21,7 +22,7 @@ if (!values.email || !values.username) {
 const config = loadConfig();
 const password = config.adminPassword ?? (await prompt('Password for the new administrator: '));
 
-const orm = await createOrm({ database: config.database, timeouts: config.dependencies.database });
+const orm = await createOrm({ entities, database: config.database, timeouts: config.dependencies.database });
 try {
   await migrate(orm);
   const { user, created } = await createAdmin(orm.em.fork(), new PasswordHasher(), {

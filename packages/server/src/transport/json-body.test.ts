@@ -11,6 +11,7 @@ import {
   type TestServer,
 } from '../../test/harness.ts';
 import { createOrm, type Orm } from '../platform/db/orm.ts';
+import { entities } from '../entities.ts';
 
 const LIMIT = 64 * 1024;
 const MB = 1024 * 1024;
@@ -119,7 +120,7 @@ describe('JSON bodies on the probe app', () => {
   let http: Awaited<ReturnType<typeof serveProbe>>;
   beforeAll(async () => {
     db = await createTestDatabase();
-    orm = await createOrm({ database: db.database });
+    orm = await createOrm({ entities, database: db.database });
     http = await serveProbe(orm);
   });
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { createProbeApp } from '../../test/fixtures/probe.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/harness.ts';
 import { listen } from '../../test/listen.ts';
 import { createOrm, type Orm } from '../platform/db/orm.ts';
+import { entities } from '../entities.ts';
 
 let db: TestDatabase;
 let orm: Orm;
@@ -11,7 +12,7 @@ let http: Awaited<ReturnType<typeof listen>>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  orm = await createOrm({ database: db.database });
+  orm = await createOrm({ entities, database: db.database });
   http = await listen(createProbeApp(orm, { JSON_BODY_LIMIT: '2kb' }).express);
 });
 afterAll(async () => {

@@ -10,6 +10,7 @@ import {
 import { listen } from '../../test/listen.ts';
 import type { TrpcRouter } from '../app.ts';
 import { createOrm, type Orm } from '../platform/db/orm.ts';
+import { entities } from '../entities.ts';
 
 let db: TestDatabase;
 let orm: Orm;
@@ -18,7 +19,7 @@ let probeApp: ReturnType<typeof createProbeApp>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  orm = await createOrm({ database: db.database });
+  orm = await createOrm({ entities, database: db.database });
   probeApp = createProbeApp(orm);
   http = await listen(probeApp.express);
 });

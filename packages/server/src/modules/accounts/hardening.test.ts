@@ -15,6 +15,7 @@ import { useServerWithMail } from '../../../test/server-with-mail.ts';
 import type { SmtpSink } from '../../../test/smtp-sink.ts';
 import { ConfigError, loadConfig } from '../../config/env.ts';
 import { createOrm } from '../../platform/db/orm.ts';
+import { entities } from '../../entities.ts';
 import { createAdmin } from './create-admin.ts';
 import { PasswordHasher } from './password-hasher.ts';
 
@@ -117,7 +118,7 @@ describe('embedded database', () => {
     try {
       writeFileSync(path.join(dir, 'db.lock'), String(other.pid));
       await expect(
-        createOrm({ database: { engine: 'pglite', dataDir: path.join(dir, 'db') } }),
+        createOrm({ entities, database: { engine: 'pglite', dataDir: path.join(dir, 'db') } }),
       ).rejects.toThrow(/in use by process/);
     } finally {
       other.kill();
@@ -129,7 +130,10 @@ describe('embedded database', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'taskvault-lock-'));
     try {
       writeFileSync(path.join(dir, 'db.lock'), '999999999');
-      const orm = await createOrm({ database: { engine: 'pglite', dataDir: path.join(dir, 'db') } });
+      const orm = await createOrm({
+        entities,
+        database: { engine: 'pglite', dataDir: path.join(dir, 'db') },
+      });
       await orm.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

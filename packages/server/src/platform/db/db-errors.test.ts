@@ -5,6 +5,7 @@ import { createTestDatabase, testConfig, type TestDatabase } from '../../../test
 import { DependencyUnavailableError } from '../dependency.ts';
 import { databaseUnavailable } from './db-errors.ts';
 import { closeOrm, createOrm, type Orm } from './orm.ts';
+import { platformEntities } from '../platform.entities.ts';
 
 /** A port nothing listens on: bound, read, released. */
 async function closedPort(): Promise<number> {
@@ -28,7 +29,7 @@ describe('databaseUnavailable on the errors the database really gives', () => {
   let orm: Orm;
   beforeAll(async () => {
     db = await createTestDatabase();
-    orm = await createOrm({ database: db.database });
+    orm = await createOrm({ entities: platformEntities, database: db.database });
     await orm.em.fork().getConnection().execute('create table t (id int primary key)');
   });
   afterAll(async () => {
@@ -68,6 +69,7 @@ describe('databaseUnavailable on the errors the database really gives', () => {
     const port = await closedPort();
     const started = Date.now();
     const down = await createOrm({
+      entities: platformEntities,
       database: { engine: 'postgresql', url: `postgresql://postgres@127.0.0.1:${port}/x` },
       timeouts: { connectTimeoutMs: 500, statementTimeoutMs: 500 },
     });
@@ -85,6 +87,7 @@ describe('databaseUnavailable on the errors the database really gives', () => {
     await new Promise((resolve) => silent.once('listening', resolve));
     const { port } = silent.address() as AddressInfo;
     const down = await createOrm({
+      entities: platformEntities,
       database: { engine: 'postgresql', url: `postgresql://postgres@127.0.0.1:${port}/x` },
       timeouts: { connectTimeoutMs: 300, statementTimeoutMs: 300 },
     });

@@ -5,11 +5,10 @@ import {
   type AbstractSqlDriver,
   type BasePostgreSqlEntityManager,
 } from '@mikro-orm/postgresql';
-import type { MikroORM } from '@mikro-orm/core';
+import type { MikroORM, Options } from '@mikro-orm/core';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Database } from '../../config/env.ts';
-import { entities } from './entities.ts';
 import { migrationsList } from './migrations/index.ts';
 import { settledWithin } from '../settled-within.ts';
 
@@ -19,11 +18,15 @@ export type EntityManager = BasePostgreSqlEntityManager<AbstractSqlDriver>;
 
 export type OrmOptions = {
   database: Database;
+  /** The entities to map: the app gathers them from its modules (`src/entities.ts`). */
+  entities: OrmEntities;
   poolMax?: number;
   logger?: Logger;
   /** PostgreSQL only (PGlite runs in this process): see `postgresTimeouts`. */
   timeouts?: DatabaseTimeouts;
 };
+
+export type OrmEntities = NonNullable<Options['entities']>;
 
 export type DatabaseTimeouts = { connectTimeoutMs: number; statementTimeoutMs: number };
 
@@ -52,7 +55,7 @@ export const postgresTimeouts = (t: DatabaseTimeouts) => ({
 export const MEMORY = 'memory://';
 
 const common = (options: OrmOptions) => ({
-  entities,
+  entities: options.entities,
   extensions: [Migrator],
   // Migrations are listed in code rather than discovered on disk, so they run the same from source, from a
   // bundle and in tests, on both engines.

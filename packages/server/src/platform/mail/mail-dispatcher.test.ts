@@ -4,6 +4,7 @@ import { createTestDatabase, testConfig, type TestDatabase } from '../../../test
 import { startSmtpSink, type SmtpSink } from '../../../test/smtp-sink.ts';
 import { startStuckSmtp, type StuckSmtp, type StuckSmtpOptions } from '../../../test/stuck-smtp.ts';
 import { createOrm, migrate, type Orm } from '../db/orm.ts';
+import { platformEntities } from '../platform.entities.ts';
 import { createLogger } from '../logger.ts';
 import { MailDispatcher, type MailDispatcherOptions } from './mail-dispatcher.ts';
 import type { MailMessage, MailTransport } from './mail-transport.ts';
@@ -61,7 +62,7 @@ describe('MailDispatcher', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    orm = await createOrm({ database: db.database });
+    orm = await createOrm({ entities: platformEntities, database: db.database });
     await migrate(orm);
     sink = await startSmtpSink();
     transport = new SmtpTransport(sink.url);
@@ -113,7 +114,7 @@ describe('MailDispatcher', () => {
    */
   async function otherInstanceOrm(): Promise<Orm> {
     if (db.database.engine !== 'postgresql') return orm;
-    const other = await createOrm({ database: db.database });
+    const other = await createOrm({ entities: platformEntities, database: db.database });
     closables.push({ close: () => other.close() });
     return other;
   }
@@ -206,7 +207,10 @@ describe('MailDispatcher', () => {
     });
     // On PostgreSQL the second dispatcher is another server instance with its own connection pool, so the
     // claims really race and SKIP LOCKED decides; PGlite has one connection and runs them one after the other.
-    const other = db.database.engine === 'postgresql' ? await createOrm({ database: db.database }) : orm;
+    const other =
+      db.database.engine === 'postgresql'
+        ? await createOrm({ entities: platformEntities, database: db.database })
+        : orm;
     try {
       const a = dispatcher({ batchSize: 4 });
       const b = dispatcher({ orm: other, batchSize: 4 });
@@ -232,7 +236,7 @@ describe('MailDispatcher', () => {
         enqueueMail(em, mail('free@example.com'));
         enqueueMail(em, mail('locked@example.com'));
       });
-      const other = await createOrm({ database: db.database });
+      const other = await createOrm({ entities: platformEntities, database: db.database });
       try {
         const holder = other.em.fork();
         await holder.begin();

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, testConfig, type TestDatabase } from '../../../test/harness.ts';
-import { AuditEvent } from '../../modules/audit/audit-event.entity.ts';
-import { createOrm, migrate, pendingMigrations } from './orm.ts';
+import { createTestDatabase, testConfig, type TestDatabase } from '../test/harness.ts';
+import { AuditEvent } from './modules/audit/audit-event.entity.ts';
+import { createOrm, migrate, pendingMigrations } from './platform/db/orm.ts';
+import { entities } from './entities.ts';
 
 describe('database (the configured test engine)', () => {
   let db: TestDatabase;
@@ -14,7 +15,7 @@ describe('database (the configured test engine)', () => {
   afterAll(async () => db.drop());
 
   it('applies every migration, and the migrations produce exactly the schema the entities describe', async () => {
-    const orm = await createOrm({ database: db.database });
+    const orm = await createOrm({ entities, database: db.database });
     try {
       expect(await pendingMigrations(orm)).toBeGreaterThan(0);
       const applied = await migrate(orm);
@@ -33,14 +34,14 @@ describe('database (the configured test engine)', () => {
   it.runIf(testConfig().testDatabaseUrl)(
     'keeps what was written after the connection is closed and opened again',
     async () => {
-      const first = await createOrm({ database: db.database });
+      const first = await createOrm({ entities, database: db.database });
       await migrate(first);
       const em = first.em.fork();
       em.create(AuditEvent, { type: 'test.persisted', details: { n: 1 } });
       await em.flush();
       await first.close();
 
-      const second = await createOrm({ database: db.database });
+      const second = await createOrm({ entities, database: db.database });
       try {
         const found = await second.em.fork().findOneOrFail(AuditEvent, { type: 'test.persisted' });
         expect(found.details).toEqual({ n: 1 });
@@ -57,14 +58,14 @@ describe('embedded PGlite on disk', () => {
 
   it('persists data across a restart', async () => {
     const database = { engine: 'pglite' as const, dataDir: dir };
-    const first = await createOrm({ database });
+    const first = await createOrm({ entities, database });
     await migrate(first);
     const em = first.em.fork();
     em.create(AuditEvent, { type: 'test.disk', details: { kept: true } });
     await em.flush();
     await first.close();
 
-    const second = await createOrm({ database });
+    const second = await createOrm({ entities, database });
     try {
       expect(await pendingMigrations(second)).toBe(0);
       const found = await second.em.fork().findOneOrFail(AuditEvent, { type: 'test.disk' });

@@ -1,0 +1,4 @@
+import { Task } from './task.entity.ts';
+
+/** The tasks table, for the ORM. */
+export const tasksEntities = [Task];
